@@ -1,0 +1,440 @@
+/* Private to the loader: the kernel object, module records, CPUs, guards, unit seams. */
+#ifndef MODSIM_INTERNAL_H
+#define MODSIM_INTERNAL_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <modsim/kernel.h>
+#include <modsim/module.h>
+#include <modsim/point.h>
+#include <modsim/stats.h>
+#include <modsim/strategy.h>
+#include <modsim/workers.h>
+
+#define MODSIM_CACHELINE 64
+#define MODSIM_NAME_MAX 64
+#define MODSIM_MAX_RANGES 8
+#define MODSIM_MAX_DEPS 16
+
+/* Units keep their state private; the kernel holds one pointer to each. */
+struct modsim_points;
+struct modsim_watchdog;
+struct modsim_quarantine;
+struct modsim_symtab;
+struct modsim_chrdev_state;
+struct modsim_hook_state;
+struct modsim_timer_state;
+struct modsim_notifier_state;
+struct modsim_kstats;
+struct modsim_workers;
+
+/** A mapped segment of a module generation, for attributing faults. */
+struct modsim_range {
+	uintptr_t lo, hi; /* [lo, hi), page aligned */
+	int prot;         /* protection at load, PROT_* */
+};
+
+/*
+ * struct modsim_mod - the kernel's record of one load generation.
+ *
+ * Records are never freed before the kernel is destroyed: callers copy a
+ * record pointer out of a registration and may use it after the module is
+ * gone, and the fault handler names generations long after unload.
+ */
+struct modsim_mod {
+	/* Hot: read by callers on every call. */
+	struct modsim_kernel *k;
+	_Atomic int state;    /* enum modsim_state */
+	_Atomic int teardown; /* exit (or failed-init teardown) began */
+	void *priv;           /* strategy state, priv_size bytes, cache-line aligned */
+
+	/* Identity; written at load, read-only after. */
+	char name[MODSIM_NAME_MAX];
+	char path[PATH_MAX];
+	unsigned long generation;
+	void *handle;          /* dlopen handle; NULL once closed */
+	struct module *desc;   /* descriptor, in module memory */
+	struct modsim_range ranges[MODSIM_MAX_RANGES];
+	unsigned int nranges;
+	size_t size;           /* bytes mapped */
+	const struct modsim_strategy *strat; /* the preset it was loaded under */
+	bool pinned;           /* glibc kept it mapped after dlclose; quarantined in place */
+
+	/* Modules whose exported symbols this one binds to. Under load_mutex. */
+	struct modsim_mod *uses[MODSIM_MAX_DEPS];
+	unsigned int nuses;
+
+	/* charp parameter values the kernel owns; freed at release. */
+	char **param_strings;
+	unsigned int nparam_strings;
+
+	/* Unload waiting (modsim_mod_wait); see kernel->wait_lock. */
+	_Atomic int waiting;
+
+	/* All generations, oldest first. Under kernel->list_lock. */
+	struct modsim_mod *next;
+};
+
+/*
+ * struct modsim_cpu - one thread slot: a "CPU".
+ *
+ * Each slot has one writer, its own thread; readers (stats, quiescence,
+ * per-CPU count sums) use relaxed or acquire loads.  Counters are bumped
+ * with modsim_cpu_inc(), a single-writer increment that costs no locked
+ * instruction.
+ */
+struct modsim_cpu {
+	unsigned int id;
+	struct modsim_kernel *k;
+	_Atomic int used;          /* slot taken by a thread */
+	_Atomic int online;        /* 0: extended quiescent state (not calling modules) */
+	_Atomic int parked;        /* parked by a world stop */
+	_Atomic unsigned long qs;  /* bumped at every quiescent point */
+	uint64_t rng;              /* this thread's generator (amplifier, workers) */
+	int last_point;            /* last armed point this thread passed, or -1 */
+
+	/* Counters, single writer. */
+	_Atomic unsigned long ops[MODSIM_SS__COUNT];
+	_Atomic unsigned long failed_get[MODSIM_SS__COUNT];
+	_Atomic unsigned long faulted[MODSIM_SS__COUNT];
+} __attribute__((aligned(MODSIM_CACHELINE)));
+
+static inline void modsim_cpu_inc(_Atomic unsigned long *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
+/*
+ * struct modsim_kernel - all state of one simulated kernel.
+ */
+struct modsim_kernel {
+	uint64_t uid; /* unique per process; thread-local caches key on it */
+	struct modsim_config cfg;
+	char module_path[4096]; /* resolved search path */
+
+	/* The preset in force; changed only with load_mutex held and no modules. */
+	const struct modsim_strategy *strat;
+	void *strat_handle; /* dlopen handle when the preset came from a .so */
+
+	/*
+	 * load_mutex serialises load, unload, strategy switches and kernel
+	 * destruction.  It is held across init and exit, as module_mutex was
+	 * in 2.4.  Lock order: load_mutex, then list_lock, then any unit lock.
+	 */
+	pthread_mutex_t load_mutex;
+
+	/*
+	 * list_lock protects the list of generations (mods, mods_tail) and
+	 * next_generation.  Taken for lookups (lsmod, modsim_find) and to
+	 * append; never held while calling module code.
+	 */
+	pthread_mutex_t list_lock;
+	struct modsim_mod *mods, *mods_tail;
+	unsigned long next_generation;
+
+	/*
+	 * wait_lock and wait_cond: modsim_mod_wait() sleeps here, woken by
+	 * modsim_mod_wake().  Nothing else is protected by wait_lock.
+	 */
+	pthread_mutex_t wait_lock;
+	pthread_cond_t wait_cond;
+
+	/* CPU slots; cpu_lock protects claiming and releasing slots. */
+	struct modsim_cpu *cpus;
+	unsigned int ncpus;
+	pthread_mutex_t cpu_lock;
+
+	/* World stop (cpu.c): world_stop is read by every thread at its
+	 * quiescent points; world_lock/world_cond park and wake them. */
+	_Atomic int world_stop;
+	pthread_mutex_t world_lock;
+	pthread_cond_t world_cond;
+	uint64_t world_stop_began_ns;
+
+	/* Race points: nonzero when anything is armed (fast path is one load). */
+	_Atomic int points_armed;
+
+	/* Units. */
+	struct modsim_points *points;
+	struct modsim_watchdog *wd;
+	struct modsim_quarantine *q;
+	struct modsim_symtab *symtab;
+	struct modsim_chrdev_state *chrdev;
+	struct modsim_hook_state *hook;
+	struct modsim_timer_state *timer;
+	struct modsim_notifier_state *notifier;
+	struct modsim_kstats *stats;
+	struct modsim_workers *workers;
+};
+
+/* ---- error messages (error.c) ---- */
+
+/* Set this thread's last error message, printf-style; returns @err. */
+int modsim_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Name of a negative errno: "-ENOENT". */
+const char *modsim_errname(int err);
+/* Monotonic clock in nanoseconds. */
+uint64_t modsim_now_ns(void);
+
+/* ---- CPUs, quiescence, world stop (cpu.c) ---- */
+
+int modsim_cpu_init(struct modsim_kernel *k);
+void modsim_cpu_fini(struct modsim_kernel *k);
+/* This thread's slot in @k, claimed on first use; NULL when none is left. */
+struct modsim_cpu *modsim_cpu_self(struct modsim_kernel *k);
+/* Give this thread's slot back (threads that end call it). */
+void modsim_cpu_release_self(struct modsim_kernel *k);
+/* Enter/leave an extended quiescent state (blocking outside module code). */
+void modsim_cpu_offline(struct modsim_cpu *cpu);
+void modsim_cpu_online(struct modsim_cpu *cpu);
+/* Slow path of modsim_cpu_quiescent(): park while the world is stopped. */
+void __modsim_cpu_park(struct modsim_cpu *cpu);
+/* This thread's slot if it has one, without claiming; NULL otherwise. */
+struct modsim_cpu *modsim_cpu_peek(struct modsim_kernel *k);
+
+/*
+ * Threads that stay online (workers, the timer thread) announce their own
+ * quiescent states.  Any other thread (a test, the shell) is offline between
+ * calls: a subsystem brackets its call with these two, which bring it online
+ * (with a full fence, parking first if the world is stopped) and back
+ * offline, and cost one load for threads already online.
+ * Return of modsim_cpu_call_begin: whether modsim_cpu_call_end must go offline.
+ */
+static inline bool modsim_cpu_call_begin(struct modsim_cpu *cpu)
+{
+	if (modsim_likely(atomic_load_explicit(&cpu->online, memory_order_relaxed)))
+		return false;
+	modsim_cpu_online(cpu);
+	return true;
+}
+static inline void modsim_cpu_call_end(struct modsim_cpu *cpu, bool adhoc)
+{
+	if (adhoc)
+		modsim_cpu_offline(cpu);
+}
+
+/* A point outside module code: counts a quiescent state, parks if asked. */
+static inline void modsim_cpu_quiescent(struct modsim_cpu *cpu)
+{
+	atomic_fetch_add_explicit(&cpu->qs, 1, memory_order_release);
+	if (modsim_unlikely(atomic_load_explicit(&cpu->k->world_stop, memory_order_acquire)))
+		__modsim_cpu_park(cpu);
+}
+
+/* ---- race points (point.c) ---- */
+
+int modsim_points_init(struct modsim_kernel *k);
+void modsim_points_fini(struct modsim_kernel *k);
+void __modsim_point_slow(struct modsim_kernel *k, enum modsim_point_id id, struct modsim_mod *m);
+
+static inline void modsim_point_hit(struct modsim_kernel *k, enum modsim_point_id id,
+				    struct modsim_mod *m)
+{
+	if (modsim_unlikely(atomic_load_explicit(&k->points_armed, memory_order_relaxed)))
+		__modsim_point_slow(k, id, m);
+}
+
+/* ---- fault detection (fault.c) ---- */
+
+/*
+ * struct modsim_guard - one guarded call into module code, on the caller's
+ * stack.  The fault handler finds the innermost guard of its thread, fills
+ * the fault fields and siglongjmp()s to @env.
+ */
+struct modsim_guard {
+	sigjmp_buf env;
+	struct modsim_guard *prev;
+	struct modsim_mod *owner;
+	enum modsim_subsys subsys;
+	const char *op;
+	/* Filled by the handler. */
+	volatile sig_atomic_t faulted;
+	int signo;
+	uintptr_t addr, pc;
+	struct modsim_mod *hit; /* the generation whose memory was hit */
+};
+
+/* Install the process-wide SIGSEGV/SIGBUS handler (idempotent). */
+int modsim_fault_init(void);
+/* Give the calling thread an alternate signal stack (idempotent per thread). */
+int modsim_fault_thread_init(void);
+/* Free the calling thread's alternate stack (threads that end call it). */
+void modsim_fault_thread_fini(void);
+/* Push @g as the innermost guard; counts a call-after-exit when @owner's
+ * teardown began (subsystem calls only, not MODSIM_SS_LOADER). */
+void modsim_guard_push(struct modsim_guard *g, struct modsim_mod *owner,
+		       enum modsim_subsys subsys, const char *op);
+/* Pop @g; after a fault, record the violation and return -EFAULT, else 0. */
+int modsim_guard_pop(struct modsim_guard *g);
+
+/*
+ * MODSIM_GUARDED - run @stmt as a guarded call.  Variables @stmt assigns
+ * and the caller reads afterwards must be volatile (sigsetjmp rules).
+ * The mask is not saved: the handler runs with SA_NODEFER, so leaving it by
+ * siglongjmp leaves the mask as it was, and the guard costs no syscall.
+ *
+ * Example:
+ *	struct modsim_guard g;
+ *	volatile ssize_t r = -EFAULT;
+ *	MODSIM_GUARDED(&g, owner, MODSIM_SS_CHRDEV, "read", r = fops->read(f, buf, n));
+ *	if (modsim_guard_pop(&g)) return -EFAULT;
+ */
+#define MODSIM_GUARDED(g, owner, subsys, op, stmt)                     \
+	do {                                                           \
+		modsim_guard_push((g), (owner), (subsys), (op));       \
+		if (sigsetjmp((g)->env, 0) == 0) {                     \
+			stmt;                                          \
+		}                                                      \
+	} while (0)
+
+/* ---- quarantine and segment ranges (quarantine.c) ---- */
+
+int modsim_quarantine_init(struct modsim_kernel *k);
+/* Release every reservation. */
+void modsim_quarantine_fini(struct modsim_kernel *k);
+/* Find @m's PT_LOAD segments (m->handle must be open); fills m->ranges,
+ * m->size and publishes the ranges for fault attribution. */
+int modsim_segments_record(struct modsim_mod *m);
+/* dlclose @m and keep its pages reserved and inaccessible; falls back to
+ * mprotect(PROT_NONE) in place when the object stays mapped. */
+int modsim_quarantine_close(struct modsim_mod *m);
+/* The generation whose (current or quarantined) range holds @addr, or
+ * NULL.  Async-signal-safe. */
+struct modsim_mod *modsim_range_lookup(uintptr_t addr);
+/* Drop @m's ranges from the table (kernel destruction). */
+void modsim_ranges_forget(struct modsim_mod *m);
+
+/* ---- watchdog (watchdog.c) ---- */
+
+int modsim_watchdog_init(struct modsim_kernel *k);
+void modsim_watchdog_fini(struct modsim_kernel *k);
+/*
+ * Run @fn(@m, @arg) on the kernel's modprobe thread and wait at most the
+ * init timeout.  Inline when the timeout is 0.  On time-out: record a
+ * DEADLOCK violation naming @what, mark @m STUCK, and return -ETIMEDOUT; a
+ * fresh modprobe thread serves later calls.
+ */
+int modsim_watchdog_call(struct modsim_mod *m, const char *what,
+			 int (*fn)(struct modsim_mod *m, void *arg), void *arg);
+
+/* ---- symbols and dependencies (symbols.c, elfdeps.c) ---- */
+
+int modsim_symtab_init(struct modsim_kernel *k);
+void modsim_symtab_fini(struct modsim_kernel *k);
+/* Add @m's EXPORT_SYMBOL table; -EEXIST when a live module exports one of
+ * the names already. */
+int modsim_symtab_add(struct modsim_mod *m);
+/* Remove @m's exports. */
+void modsim_symtab_remove(struct modsim_mod *m);
+/* Record in m->uses the live modules whose exports @m binds to (scans
+ * @m's undefined dynamic symbols). */
+int modsim_deps_record(struct modsim_mod *m);
+/* Drop @m's uses. */
+void modsim_deps_forget(struct modsim_mod *m);
+/* Comma-separated live modules that use @m; returns how many. Under load_mutex or list_lock. */
+int modsim_deps_users(struct modsim_mod *m, char *buf, size_t len);
+/* Undefined symbols of a loaded object: calls @fn for each; 0 or -errno. */
+int modsim_elf_undefined(void *handle, int (*fn)(const char *sym, void *arg), void *arg);
+
+/* ---- module parameters (modparam.c) ---- */
+
+/* Parse "name=value" strings into @m's parameter table. */
+int modsim_params_apply(struct modsim_mod *m, int nparams, char *const params[]);
+void modsim_params_free(struct modsim_mod *m);
+
+/* ---- module search path (modpath.c) ---- */
+
+/* Resolve @spec to a path; -ENOENT with a message naming the places searched. */
+int modsim_modpath_resolve(struct modsim_kernel *k, const char *spec, char *out, size_t len);
+/* Fill k->module_path from the config, the environment and the executable. */
+void modsim_modpath_init(struct modsim_kernel *k);
+
+/* ---- strategies (strategy.c) ---- */
+
+/* Resolve a preset by name, or load it from a .so path. */
+int modsim_strategy_resolve(const char *name, const struct modsim_strategy **out, void **handle);
+
+static inline bool modsim_enter(struct modsim_mod *m, struct modsim_cpu *cpu)
+{
+	return cpu->k->strat->enter(m, cpu);
+}
+static inline void modsim_exit(struct modsim_mod *m, struct modsim_cpu *cpu)
+{
+	cpu->k->strat->exit(m, cpu);
+}
+static inline bool modsim_get(struct modsim_mod *m, struct modsim_cpu *cpu)
+{
+	return cpu->k->strat->get(m, cpu);
+}
+static inline void modsim_put(struct modsim_mod *m, struct modsim_cpu *cpu)
+{
+	cpu->k->strat->put(m, cpu);
+}
+
+/* The record of a module descriptor pointer (struct module *), or NULL. */
+static inline struct modsim_mod *modsim_owner(struct module *owner)
+{
+	return owner ? owner->mod : NULL;
+}
+
+/* ---- load and unload (load.c, unload.c, release.c) ---- */
+
+/* Free a generation: remove exports and deps, close it into quarantine,
+ * state GONE.  With load_mutex held. */
+void modsim_mod_release(struct modsim_mod *m);
+/* Report and remove the registrations @m left behind (every subsystem). */
+void modsim_mod_sweep(struct modsim_mod *m);
+
+/* ---- subsystems (chrdev.c, hook.c, timer.c, notifier.c) ---- */
+
+int modsim_chrdev_init(struct modsim_kernel *k);
+void modsim_chrdev_fini(struct modsim_kernel *k);
+/* Report (LEAK violation per registration) and remove what @m left. */
+void modsim_chrdev_sweep(struct modsim_mod *m);
+
+int modsim_hook_init(struct modsim_kernel *k);
+void modsim_hook_fini(struct modsim_kernel *k);
+void modsim_hook_sweep(struct modsim_mod *m);
+
+int modsim_timer_init(struct modsim_kernel *k);
+void modsim_timer_fini(struct modsim_kernel *k);
+void modsim_timer_sweep(struct modsim_mod *m);
+
+int modsim_notifier_init(struct modsim_kernel *k);
+void modsim_notifier_fini(struct modsim_kernel *k);
+void modsim_notifier_sweep(struct modsim_mod *m);
+
+/* ---- statistics (stats.c) ---- */
+
+int modsim_stats_init(struct modsim_kernel *k);
+void modsim_stats_fini(struct modsim_kernel *k);
+/* Record a violation (not async-signal-safe). */
+void modsim_stat_violation(struct modsim_kernel *k, const struct modsim_violation *v);
+/* Fill the identity fields of @v from @m. */
+void modsim_violation_init(struct modsim_violation *v, enum modsim_vkind kind,
+			   struct modsim_mod *m, enum modsim_subsys subsys, const char *op);
+enum modsim_sample { MODSIM_SAMPLE_UNLOAD, MODSIM_SAMPLE_WORLD_STOP, MODSIM_SAMPLE__COUNT };
+void modsim_stat_sample(struct modsim_kernel *k, enum modsim_sample s, uint64_t ns);
+/* Loader-side counters (under load_mutex). */
+enum modsim_lstat {
+	MODSIM_LS_LOADS, MODSIM_LS_LOAD_FAILURES, MODSIM_LS_INIT_FAILURES,
+	MODSIM_LS_UNLOAD_ATTEMPTS, MODSIM_LS_UNLOAD_DONE, MODSIM_LS_UNLOAD_BUSY,
+	MODSIM_LS_UNLOAD_WOULDBLOCK, MODSIM_LS_UNLOAD_EPERM, MODSIM_LS_UNLOAD_TIMEOUT,
+	MODSIM_LS_UNLOAD_FORCED, MODSIM_LS_UNLOAD_WAITED, MODSIM_LS_LEAKED_GENERATIONS,
+	MODSIM_LS__COUNT
+};
+void modsim_stat_loader(struct modsim_kernel *k, enum modsim_lstat s);
+
+/* ---- workers (workers.c) ---- */
+
+int modsim_workers_init(struct modsim_kernel *k);
+void modsim_workers_fini(struct modsim_kernel *k);
+
+#endif /* MODSIM_INTERNAL_H */
