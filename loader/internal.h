@@ -200,32 +200,40 @@ void __modsim_cpu_park(struct modsim_cpu *cpu);
 struct modsim_cpu *modsim_cpu_peek(struct modsim_kernel *k);
 
 /*
+ * Every subsystem call into module code is bracketed, lookup included:
+ *	bool adhoc = modsim_cpu_call_begin(cpu);
+ *	... look up, point, enter, guarded call, exit ...
+ *	modsim_cpu_call_end(cpu, adhoc);
+ *
  * Threads that stay online (workers, the timer thread) announce their own
  * quiescent states.  Any other thread (a test, the shell) is offline between
- * calls: a subsystem brackets its call with these two, which bring it online
- * (with a full fence, parking first if the world is stopped) and back
- * offline, and cost one load for threads already online.
+ * calls: the bracket brings it online (with a full fence, parking first if
+ * the world is stopped) and back offline; for a thread already online it
+ * costs one load.  The bracket also opens and closes the strategy's
+ * read-side section when it has one (rcu).
  * Return of modsim_cpu_call_begin: whether modsim_cpu_call_end must go offline.
  */
 static inline bool modsim_cpu_call_begin(struct modsim_cpu *cpu)
 {
-	if (modsim_likely(atomic_load_explicit(&cpu->online, memory_order_relaxed)))
-		return false;
-	modsim_cpu_online(cpu);
-	return true;
+	const struct modsim_strategy *s = cpu->k->strat;
+	bool adhoc = false;
+
+	if (modsim_unlikely(!atomic_load_explicit(&cpu->online, memory_order_relaxed))) {
+		modsim_cpu_online(cpu);
+		adhoc = true;
+	}
+	if (s->section_begin)
+		s->section_begin(cpu);
+	return adhoc;
 }
 static inline void modsim_cpu_call_end(struct modsim_cpu *cpu, bool adhoc)
 {
+	const struct modsim_strategy *s = cpu->k->strat;
+
+	if (s->section_end)
+		s->section_end(cpu);
 	if (adhoc)
 		modsim_cpu_offline(cpu);
-}
-
-/* A point outside module code: counts a quiescent state, parks if asked. */
-static inline void modsim_cpu_quiescent(struct modsim_cpu *cpu)
-{
-	atomic_fetch_add_explicit(&cpu->qs, 1, memory_order_release);
-	if (modsim_unlikely(atomic_load_explicit(&cpu->k->world_stop, memory_order_acquire)))
-		__modsim_cpu_park(cpu);
 }
 
 /* ---- race points (point.c) ---- */
@@ -436,5 +444,8 @@ void modsim_stat_loader(struct modsim_kernel *k, enum modsim_lstat s);
 
 int modsim_workers_init(struct modsim_kernel *k);
 void modsim_workers_fini(struct modsim_kernel *k);
+/* The cycler's slot in k->workers; cycler.c keeps its state there. */
+struct modsim_cycler;
+struct modsim_cycler **modsim_workers_cycler(struct modsim_kernel *k);
 
 #endif /* MODSIM_INTERNAL_H */

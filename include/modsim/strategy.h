@@ -44,6 +44,9 @@ enum modsim_verdict {
  * @self_enter/@self_exit: what module_self_enter()/module_self_exit() do;
  *          NULL: always succeed, do nothing (every non-self preset)
  * @refcount: the count as lsmod shows it, or -1
+ * @section_begin/@section_end: around the whole call, lookup included (an
+ *          RCU read-side section must cover the lookup, or a grace period
+ *          could end between lookup and entry); NULL: nothing
  *
  * Loader side:
  * @mod_setup:    allocate per-module state (modsim_mod_priv()); may be NULL
@@ -78,6 +81,8 @@ struct modsim_strategy {
 	bool (*self_enter)(struct modsim_mod *m, struct modsim_cpu *cpu);
 	void (*self_exit)(struct modsim_mod *m, struct modsim_cpu *cpu);
 	long (*refcount)(struct modsim_mod *m);
+	void (*section_begin)(struct modsim_cpu *cpu);
+	void (*section_end)(struct modsim_cpu *cpu);
 
 	int (*mod_setup)(struct modsim_mod *m);
 	void (*mod_teardown)(struct modsim_mod *m);

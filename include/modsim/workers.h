@@ -48,6 +48,16 @@ MODSIM_API void modsim_workers_stop(struct modsim_kernel *k);
 MODSIM_API unsigned int modsim_workers_running(struct modsim_kernel *k);
 
 /**
+ * modsim_workers_choices - the first operations worker @i chose (enum
+ * modsim_subsys values, in order; up to 64 are kept), so a run can be
+ * checked for reproducibility: the same seed and mix give worker @i the
+ * same choices.  Kept after the workers stop, until the next start.
+ * Return: how many were copied (at most @max), or -EINVAL (no worker @i).
+ */
+MODSIM_API int modsim_workers_choices(struct modsim_kernel *k, unsigned int i, int *out,
+				      size_t max);
+
+/**
  * modsim_cycler_start - a loader thread that loads and unloads @spec in a
  * loop (with @nparams @params) until stopped, counting outcomes in the stats.
  * Return: 0, -EBUSY when one runs, -EAGAIN.

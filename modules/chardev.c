@@ -1,0 +1,82 @@
+/* chardev (hazard L): a character device; an open file is a long-held reference across rmmod. */
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <modsim/chrdev.h>
+#include <modsim/module.h>
+
+static unsigned int delay_us;
+module_param(delay_us, uint, "read busy-waits this long (widens the window inside module code)");
+
+static const char chardev_msg[] = "hello from chardev\n";
+
+/* Opens so far; each file remembers its own ordinal in private_data. */
+static atomic_ulong chardev_opens;
+
+static void chardev_spin(unsigned int us)
+{
+	struct timespec t0, t;
+
+	if (!us)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000 < us);
+}
+
+static int chardev_open(struct file *file)
+{
+	unsigned long n = atomic_fetch_add_explicit(&chardev_opens, 1, memory_order_relaxed) + 1;
+
+	file->private_data = (void *)(uintptr_t)n;
+	return 0;
+}
+
+static ssize_t chardev_read(struct file *file, char *buf, size_t len)
+{
+	size_t n = sizeof(chardev_msg) - 1;
+
+	chardev_spin(delay_us);
+	if (len < n)
+		n = len;
+	memcpy(buf, chardev_msg, n);
+	return (ssize_t)n;
+}
+
+static ssize_t chardev_write(struct file *file, const char *buf, size_t len)
+{
+	return (ssize_t)len;
+}
+
+static int chardev_release(struct file *file)
+{
+	file->private_data = NULL;
+	return 0;
+}
+
+static const struct file_operations chardev_fops = {
+	.owner = THIS_MODULE,
+	.open = chardev_open,
+	.read = chardev_read,
+	.write = chardev_write,
+	.release = chardev_release,
+};
+
+static int chardev_init(void)
+{
+	return register_chrdev("chardev", &chardev_fops);
+}
+
+static void chardev_exit(void)
+{
+	unregister_chrdev("chardev");
+}
+
+MODSIM_MODULE(.name = "chardev",
+	      .description = "character device \"chardev\"; an open file holds the module",
+	      .hazard = "L",
+	      .init = chardev_init,
+	      .exit = chardev_exit);

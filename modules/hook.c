@@ -1,0 +1,55 @@
+/* hook (hazard A): one hook on the chain; a caller that found it can enter while rmmod runs. */
+#include <stdatomic.h>
+#include <time.h>
+
+#include <modsim/hook.h>
+#include <modsim/module.h>
+
+static int priority;
+module_param(priority, int, "place on the hook chain (lower runs first)");
+static unsigned int delay_us;
+module_param(delay_us, uint, "the hook busy-waits this long (widens the window inside module code)");
+
+static atomic_ulong hook_calls;
+
+static void hook_spin(unsigned int us)
+{
+	struct timespec t0, t;
+
+	if (!us)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000 < us);
+}
+
+static int hook_fn(struct hook_ops *ops, void *data)
+{
+	atomic_fetch_add_explicit(&hook_calls, 1, memory_order_relaxed);
+	hook_spin(delay_us);
+	return HOOK_CONTINUE;
+}
+
+static struct hook_ops hook_ops = {
+	.owner = THIS_MODULE,
+	.name = "hook",
+	.fn = hook_fn,
+};
+
+static int hook_init(void)
+{
+	hook_ops.priority = priority;
+	return register_hook(&hook_ops);
+}
+
+static void hook_exit(void)
+{
+	unregister_hook(&hook_ops);
+}
+
+MODSIM_MODULE(.name = "hook",
+	      .description = "one hook that counts its calls",
+	      .hazard = "A",
+	      .init = hook_init,
+	      .exit = hook_exit);

@@ -1,0 +1,74 @@
+/* selfcount (hazard P): post option 2, a module that counts itself and puts before it returns. */
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include <modsim/hook.h>
+#include <modsim/module.h>
+
+static unsigned int delay_us;
+module_param(delay_us, uint, "the hook busy-waits this long while counted");
+
+/* Set by stop (two-stage delete): new entries do no work. */
+static atomic_bool selfcount_stopped;
+static atomic_ulong selfcount_calls;
+
+static void selfcount_spin(unsigned int us)
+{
+	struct timespec t0, t;
+
+	if (!us)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000 < us);
+}
+
+static int selfcount_fn(struct hook_ops *ops, void *data)
+{
+	if (!module_self_enter(THIS_MODULE))
+		return HOOK_CONTINUE;
+	if (!atomic_load_explicit(&selfcount_stopped, memory_order_acquire)) {
+		atomic_fetch_add_explicit(&selfcount_calls, 1, memory_order_relaxed);
+		selfcount_spin(delay_us);
+	}
+	module_self_exit(THIS_MODULE);
+	/* Count dropped, still running our own code: the post's put-then-return. */
+	return HOOK_CONTINUE;
+}
+
+static struct hook_ops selfcount_ops = {
+	.owner = THIS_MODULE,
+	.name = "selfcount",
+	.fn = selfcount_fn,
+};
+
+static int selfcount_init(void)
+{
+	return register_hook(&selfcount_ops);
+}
+
+static void selfcount_exit(void)
+{
+	unregister_hook(&selfcount_ops);
+}
+
+static int selfcount_stop(void)
+{
+	atomic_store_explicit(&selfcount_stopped, true, memory_order_release);
+	return 0;
+}
+
+static void selfcount_restart(void)
+{
+	atomic_store_explicit(&selfcount_stopped, false, memory_order_release);
+}
+
+MODSIM_MODULE(.name = "selfcount",
+	      .description = "a hook that counts its own entries (self_enter/self_exit)",
+	      .hazard = "P",
+	      .init = selfcount_init,
+	      .exit = selfcount_exit,
+	      .stop = selfcount_stop,
+	      .restart = selfcount_restart);
