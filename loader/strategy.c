@@ -1,0 +1,173 @@
+/* The preset table: built-in strategies by name, and strategies loaded from a .so. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/*
+ * The built-in presets.  Adding one is one file, strategy_NAME.c, that
+ * defines `const struct modsim_strategy modsim_preset_NAME`, plus one
+ * declaration and one entry below (in listing order).
+ *
+ * MODSIM_PRESET_PENDING marks presets whose file is still being written
+ * (a weak reference, skipped while absent); the mark goes when it lands.
+ */
+#define MODSIM_PRESET_PENDING __attribute__((weak))
+extern const struct modsim_strategy modsim_preset_none;
+extern const struct modsim_strategy modsim_preset_inc MODSIM_PRESET_PENDING;
+extern const struct modsim_strategy modsim_preset_try;
+extern const struct modsim_strategy modsim_preset_try_drain MODSIM_PRESET_PENDING;
+extern const struct modsim_strategy modsim_preset_self MODSIM_PRESET_PENDING;
+extern const struct modsim_strategy modsim_preset_self_restart MODSIM_PRESET_PENDING;
+extern const struct modsim_strategy modsim_preset_self_noquiesce MODSIM_PRESET_PENDING;
+extern const struct modsim_strategy modsim_preset_nounload MODSIM_PRESET_PENDING;
+extern const struct modsim_strategy modsim_preset_twoinit MODSIM_PRESET_PENDING;
+extern const struct modsim_strategy modsim_preset_stopworld MODSIM_PRESET_PENDING;
+extern const struct modsim_strategy modsim_preset_linux26 MODSIM_PRESET_PENDING;
+extern const struct modsim_strategy modsim_preset_linux319 MODSIM_PRESET_PENDING;
+extern const struct modsim_strategy modsim_preset_rcu MODSIM_PRESET_PENDING;
+extern const struct modsim_strategy modsim_preset_percpu_ref MODSIM_PRESET_PENDING;
+extern const struct modsim_strategy modsim_preset_rundown MODSIM_PRESET_PENDING;
+extern const struct modsim_strategy modsim_preset_quiesce MODSIM_PRESET_PENDING;
+
+static const struct modsim_strategy *const table[] = {
+	/* the post's five families */
+	&modsim_preset_none,
+	&modsim_preset_inc,
+	&modsim_preset_try,
+	&modsim_preset_try_drain,
+	&modsim_preset_self,
+	&modsim_preset_self_restart,
+	&modsim_preset_self_noquiesce,
+	&modsim_preset_nounload,
+	&modsim_preset_twoinit,
+	&modsim_preset_stopworld,
+	/* what history chose after it */
+	&modsim_preset_linux26,
+	&modsim_preset_linux319,
+	&modsim_preset_rcu,
+	&modsim_preset_percpu_ref,
+	&modsim_preset_rundown,
+	&modsim_preset_quiesce,
+};
+
+#define NTABLE (sizeof(table) / sizeof(table[0]))
+
+/* The presets present, in table order; built once. */
+static const struct modsim_strategy *presets[NTABLE];
+static size_t npresets;
+static pthread_once_t presets_once = PTHREAD_ONCE_INIT;
+
+static void presets_build(void)
+{
+	for (size_t i = 0; i < NTABLE; i++)
+		if (table[i])
+			presets[npresets++] = table[i];
+}
+
+MODSIM_API const struct modsim_strategy *const *modsim_strategy_all(size_t *n)
+{
+	pthread_once(&presets_once, presets_build);
+	*n = npresets;
+	return presets;
+}
+
+MODSIM_API const struct modsim_strategy *modsim_strategy_find(const char *name)
+{
+	size_t n;
+	const struct modsim_strategy *const *all = modsim_strategy_all(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(all[i]->name, name))
+			return all[i];
+	return NULL;
+}
+
+MODSIM_API const char *modsim_hazard_name(enum modsim_hazard h)
+{
+	static const char *const names[MODSIM_HZ__COUNT] = { "A", "B", "P", "T", "L", "S" };
+
+	if ((unsigned int)h < MODSIM_HZ__COUNT)
+		return names[h];
+	return "?";
+}
+
+/* Check that a preset from outside has what every caller relies on. */
+static int validate(const char *path, const struct modsim_strategy *s)
+{
+	const char *missing = NULL;
+
+	if (!s->name || !*s->name)
+		missing = "name";
+	else if (!s->enter)
+		missing = "enter";
+	else if (!s->exit)
+		missing = "exit";
+	else if (!s->get)
+		missing = "get";
+	else if (!s->put)
+		missing = "put";
+	if (missing)
+		return modsim_err(-ENOEXEC, "strategy %s: %s has no %s", path,
+				  MODSIM_STRATEGY_SYMBOL, missing);
+	return 0;
+}
+
+static int load_so(const char *path, const struct modsim_strategy **out, void **handle)
+{
+	const struct modsim_strategy *s;
+	void *h;
+	int err;
+
+	if (access(path, R_OK))
+		return modsim_err(-ENOENT, "strategy %s: no such file", path);
+	dlerror();
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		const char *why = dlerror();
+		return modsim_err(-ENOEXEC, "strategy %s: %s", path, why ? why : "dlopen failed");
+	}
+	s = dlsym(h, MODSIM_STRATEGY_SYMBOL);
+	if (!s) {
+		err = modsim_err(-ENOEXEC, "strategy %s: no %s symbol; not a modsim strategy", path,
+				 MODSIM_STRATEGY_SYMBOL);
+		goto close;
+	}
+	err = validate(path, s);
+	if (err)
+		goto close;
+	*out = s;
+	*handle = h;
+	return 0;
+
+close:
+	dlclose(h);
+	return err;
+}
+
+int modsim_strategy_resolve(const char *name, const struct modsim_strategy **out, void **handle)
+{
+	char known[256];
+	size_t used = 0;
+
+	*handle = NULL;
+	if (!name || !*name)
+		return modsim_err(-ENOENT, "strategy: no name given");
+	if (strchr(name, '/'))
+		return load_so(name, out, handle);
+	*out = modsim_strategy_find(name);
+	if (*out)
+		return 0;
+	known[0] = '\0';
+	for (size_t i = 0; i < npresets && used < sizeof(known); i++) {
+		int n = snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
+				 presets[i]->name);
+		if (n > 0)
+			used += (size_t)n;
+	}
+	return modsim_err(-ENOENT, "strategy %s: unknown (built in: %s; or a path to a .so)", name,
+			  known);
+}
