@@ -1,0 +1,532 @@
+/* Quarantine: module segment ranges for fault attribution, and reserved pages after unload. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+/*
+ * The range table.
+ *
+ * The fault handler is process-wide, so the table is too: one slot per
+ * segment of every generation that is mapped, reserved or pinned, whatever
+ * kernel it belongs to.  The handler reads the table with no lock (it may
+ * run while this thread or another holds range_lock); writers serialise on
+ * range_lock.
+ *
+ * A slot is published by storing its record pointer with release order
+ * after lo/hi; unpublished by storing NULL.  A reader loads the pointer
+ * (acquire), lo and hi, then the pointer again: a slot reused for another
+ * generation between the two loads shows a different (or NULL) pointer,
+ * because writers issue a release fence between unpublishing and storing
+ * new bounds.  Slots are reused; range_used only grows, so a lookup scans
+ * at most the slots ever used.
+ */
+#define RANGE_SLOTS 4096
+
+enum slot_state {
+	SLOT_LIVE,     /* the module's own mapping (loaded, or kept STUCK) */
+	SLOT_RESERVED, /* our PROT_NONE anonymous mapping after dlclose */
+	SLOT_PINNED,   /* dlclose left the object mapped: quarantined in place */
+};
+
+struct range_slot {
+	_Atomic(struct modsim_mod *) mod; /* NULL: free */
+	_Atomic uintptr_t lo, hi;
+	_Atomic int state;                /* enum slot_state */
+	/* Writers only, under range_lock. */
+	int prot;   /* protection at load */
+	bool sealed; /* pinned and made PROT_NONE in place */
+};
+
+/* range_lock protects every slot's writer-side fields, slot allocation and
+ * range_used; it is taken after a kernel's quarantine lock. */
+static pthread_mutex_t range_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct range_slot range_table[RANGE_SLOTS];
+static _Atomic unsigned int range_used;
+static pthread_once_t range_atexit_once = PTHREAD_ONCE_INIT;
+
+/*
+ * struct modsim_quarantine - one kernel's unloaded generations, oldest
+ * first.  @lock protects the list; it is taken before range_lock.
+ */
+struct qent {
+	struct modsim_mod *m;
+	int slot[MODSIM_MAX_RANGES]; /* its slots, checked against m before use */
+	unsigned int nslots;
+	struct qent *next;
+};
+
+struct modsim_quarantine {
+	pthread_mutex_t lock;
+	struct qent *head, *tail;
+};
+
+static size_t range_page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* ---- lock-free side ---- */
+
+struct modsim_mod *modsim_range_lookup(uintptr_t addr)
+{
+	unsigned int n = atomic_load_explicit(&range_used, memory_order_acquire);
+	struct modsim_mod *fallback = NULL;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct range_slot *s = &range_table[i];
+		struct modsim_mod *m = atomic_load_explicit(&s->mod, memory_order_acquire);
+		uintptr_t lo, hi;
+		int st;
+
+		if (!m)
+			continue;
+		lo = atomic_load_explicit(&s->lo, memory_order_relaxed);
+		hi = atomic_load_explicit(&s->hi, memory_order_relaxed);
+		st = atomic_load_explicit(&s->state, memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&s->mod, memory_order_relaxed) != m)
+			continue;
+		if (addr < lo || addr >= hi)
+			continue;
+		/* While a closed generation's range is being given up, a new
+		 * object may already be mapped there: the live one wins. */
+		if (st == SLOT_LIVE)
+			return m;
+		if (!fallback)
+			fallback = m;
+	}
+	return fallback;
+}
+
+/* ---- slots (range_lock held) ---- */
+
+static struct range_slot *slot_mod(int i, struct modsim_mod *m)
+{
+	struct range_slot *s = &range_table[i];
+
+	return atomic_load_explicit(&s->mod, memory_order_relaxed) == m ? s : NULL;
+}
+
+static int slot_publish(struct modsim_mod *m, const struct modsim_range *r)
+{
+	unsigned int used = atomic_load_explicit(&range_used, memory_order_relaxed);
+	unsigned int i;
+	struct range_slot *s;
+
+	for (i = 0; i < used; i++)
+		if (!atomic_load_explicit(&range_table[i].mod, memory_order_relaxed))
+			break;
+	if (i == RANGE_SLOTS)
+		return -ENOSPC;
+	s = &range_table[i];
+	atomic_thread_fence(memory_order_release); /* see "The range table" */
+	atomic_store_explicit(&s->lo, r->lo, memory_order_relaxed);
+	atomic_store_explicit(&s->hi, r->hi, memory_order_relaxed);
+	atomic_store_explicit(&s->state, SLOT_LIVE, memory_order_relaxed);
+	s->prot = r->prot;
+	s->sealed = false;
+	atomic_store_explicit(&s->mod, m, memory_order_release);
+	if (i == used)
+		atomic_store_explicit(&range_used, used + 1, memory_order_release);
+	return (int)i;
+}
+
+static void slot_unpublish(struct range_slot *s)
+{
+	atomic_store_explicit(&s->mod, NULL, memory_order_release);
+	s->sealed = false;
+}
+
+/* Give a slot up for good: drop our reservation, or undo our protection of
+ * a pinned object so the dynamic linker can still finalise it. */
+static void slot_release(struct range_slot *s)
+{
+	uintptr_t lo = atomic_load_explicit(&s->lo, memory_order_relaxed);
+	size_t len = atomic_load_explicit(&s->hi, memory_order_relaxed) - lo;
+
+	switch (atomic_load_explicit(&s->state, memory_order_relaxed)) {
+	case SLOT_RESERVED:
+		munmap((void *)lo, len);
+		break;
+	case SLOT_PINNED:
+		if (s->sealed)
+			mprotect((void *)lo, len, s->prot);
+		break;
+	default:
+		break;
+	}
+	slot_unpublish(s);
+}
+
+/* Does any loaded object still map @addr? */
+static int covers_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t addr = *(uintptr_t *)arg;
+	uintptr_t pg = range_page_size();
+
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo, hi;
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		lo = (info->dlpi_addr + ph->p_vaddr) & ~(pg - 1);
+		hi = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + pg - 1) & ~(pg - 1);
+		if (addr >= lo && addr < hi)
+			return 1;
+	}
+	return 0;
+}
+
+static bool object_covers(uintptr_t addr)
+{
+	return dl_iterate_phdr(covers_cb, &addr) != 0;
+}
+
+static bool slot_reserve(struct range_slot *s)
+{
+	uintptr_t lo = atomic_load_explicit(&s->lo, memory_order_relaxed);
+	size_t len = atomic_load_explicit(&s->hi, memory_order_relaxed) - lo;
+	void *p = mmap((void *)lo, len, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (p == (void *)lo) {
+		atomic_store_explicit(&s->state, SLOT_RESERVED, memory_order_relaxed);
+		return true;
+	}
+	if (p != MAP_FAILED) /* a kernel before 4.17 took the address as a hint */
+		munmap(p, len);
+	return false;
+}
+
+/*
+ * Pinned objects are still in the dynamic linker's lists (and in the
+ * global scope): it reads their symbol tables (first, read-only segment)
+ * and dynamic section (data segment) on every later lookup, and runs their
+ * destructors when the last object that binds to them is closed, or at
+ * exit.  So only their executable segments are sealed, and every dlclose is
+ * bracketed by pinned_unseal_all() and pinned_reseal_all(): while a dlclose
+ * runs, a stale call into pinned code runs instead of trapping.
+ */
+static void pinned_unseal_all(void)
+{
+	unsigned int n = atomic_load_explicit(&range_used, memory_order_relaxed);
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct range_slot *s = &range_table[i];
+		uintptr_t lo = atomic_load_explicit(&s->lo, memory_order_relaxed);
+
+		if (!atomic_load_explicit(&s->mod, memory_order_relaxed) || !s->sealed)
+			continue;
+		mprotect((void *)lo, atomic_load_explicit(&s->hi, memory_order_relaxed) - lo, s->prot);
+		s->sealed = false;
+	}
+}
+
+/*
+ * Seal every pinned slot that is still mapped; a pinned object that glibc
+ * finally unmapped becomes an ordinary reservation, or is given up when
+ * something else took its place (counted against @k when it is @k's).
+ */
+static void pinned_reseal_all(struct modsim_kernel *k)
+{
+	unsigned int n = atomic_load_explicit(&range_used, memory_order_relaxed);
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct range_slot *s = &range_table[i];
+		struct modsim_mod *m = atomic_load_explicit(&s->mod, memory_order_relaxed);
+		uintptr_t lo = atomic_load_explicit(&s->lo, memory_order_relaxed);
+		size_t len = atomic_load_explicit(&s->hi, memory_order_relaxed) - lo;
+
+		if (!m || atomic_load_explicit(&s->state, memory_order_relaxed) != SLOT_PINNED)
+			continue;
+		if (object_covers(lo)) {
+			if ((s->prot & PROT_EXEC) && !s->sealed &&
+			    mprotect((void *)lo, len, PROT_NONE) == 0)
+				s->sealed = true;
+		} else if (!slot_reserve(s)) {
+			slot_unpublish(s);
+			if (m->k == k)
+				modsim_stat_loader(k, MODSIM_LS_LEAKED_GENERATIONS);
+		}
+	}
+}
+
+static void range_atexit(void)
+{
+	/* A program that exits with kernels alive: let _dl_fini run the
+	 * destructors of pinned objects instead of faulting in them.  Never
+	 * wait at exit for a thread that may be stuck holding the lock. */
+	if (pthread_mutex_trylock(&range_lock) != 0)
+		return;
+	pinned_unseal_all();
+	pthread_mutex_unlock(&range_lock);
+}
+
+static void range_atexit_register(void)
+{
+	atexit(range_atexit);
+}
+
+/* ---- segments ---- */
+
+struct seg_find {
+	uintptr_t base;
+	const char *name;
+	struct modsim_mod *m;
+	int err;
+};
+
+static int seg_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct seg_find *f = arg;
+	uintptr_t pg = range_page_size();
+	struct modsim_mod *m = f->m;
+
+	if (info->dlpi_addr != f->base || strcmp(info->dlpi_name ? info->dlpi_name : "", f->name))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		struct modsim_range *r;
+
+		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
+			continue;
+		if (m->nranges == MODSIM_MAX_RANGES) {
+			f->err = -E2BIG;
+			return 1;
+		}
+		r = &m->ranges[m->nranges++];
+		r->lo = (info->dlpi_addr + ph->p_vaddr) & ~(pg - 1);
+		r->hi = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + pg - 1) & ~(pg - 1);
+		r->prot = ((ph->p_flags & PF_R) ? PROT_READ : 0) |
+			  ((ph->p_flags & PF_W) ? PROT_WRITE : 0) |
+			  ((ph->p_flags & PF_X) ? PROT_EXEC : 0);
+		m->size += r->hi - r->lo;
+	}
+	return 1;
+}
+
+int modsim_segments_record(struct modsim_mod *m)
+{
+	struct link_map *lm = NULL;
+	struct seg_find f = { .m = m };
+	int err = 0;
+
+	if (!m->handle)
+		return modsim_err(-EINVAL, "insmod %s: no open handle to find segments of", m->name);
+	if (dlinfo(m->handle, RTLD_DI_LINKMAP, &lm) != 0 || !lm) {
+		const char *e = dlerror();
+
+		return modsim_err(-ENOEXEC, "insmod %s: dlinfo: %s", m->name, e ? e : "no link map");
+	}
+	modsim_ranges_forget(m);
+	m->nranges = 0;
+	m->size = 0;
+	f.base = lm->l_addr;
+	f.name = lm->l_name ? lm->l_name : "";
+	if (!dl_iterate_phdr(seg_cb, &f))
+		return modsim_err(-ENOEXEC, "insmod %s: %s is not among the loaded objects",
+				  m->name, f.name);
+	if (f.err)
+		err = modsim_err(f.err, "insmod %s: more than %d loadable segments", m->name,
+				 MODSIM_MAX_RANGES);
+	if (!err && m->nranges == 0)
+		err = modsim_err(-ENOEXEC, "insmod %s: no loadable segment", m->name);
+	if (err) {
+		m->nranges = 0;
+		m->size = 0;
+		return err;
+	}
+
+	modsim_fault_init(); /* re-arm: see there */
+	pthread_mutex_lock(&range_lock);
+	for (unsigned int i = 0; i < m->nranges && !err; i++)
+		if (slot_publish(m, &m->ranges[i]) < 0)
+			err = -ENOSPC;
+	pthread_mutex_unlock(&range_lock);
+	if (err) {
+		modsim_ranges_forget(m);
+		return modsim_err(err, "insmod %s: range table full (%d segments mapped, reserved "
+				  "or pinned); lower quarantine_max", m->name, RANGE_SLOTS);
+	}
+	return 0;
+}
+
+void modsim_ranges_forget(struct modsim_mod *m)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&range_lock);
+	n = atomic_load_explicit(&range_used, memory_order_relaxed);
+	for (unsigned int i = 0; i < n; i++) {
+		struct range_slot *s = slot_mod((int)i, m);
+
+		if (s)
+			slot_release(s);
+	}
+	pthread_mutex_unlock(&range_lock);
+}
+
+/* ---- quarantine ---- */
+
+int modsim_quarantine_init(struct modsim_kernel *k)
+{
+	struct modsim_quarantine *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return modsim_err(-ENOMEM, "kernel: no memory for the quarantine");
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_once(&range_atexit_once, range_atexit_register);
+	k->q = q;
+	return 0;
+}
+
+/* Give up @e's reservations.  With q->lock and range_lock held. */
+static void qent_release(struct qent *e)
+{
+	for (unsigned int i = 0; i < e->nslots; i++) {
+		struct range_slot *s = slot_mod(e->slot[i], e->m);
+
+		if (s)
+			slot_release(s);
+	}
+}
+
+/* Whether some slot of @e is still pinned (cannot be given back yet). */
+static bool qent_pinned(struct qent *e)
+{
+	for (unsigned int i = 0; i < e->nslots; i++) {
+		struct range_slot *s = slot_mod(e->slot[i], e->m);
+
+		if (s && atomic_load_explicit(&s->state, memory_order_relaxed) == SLOT_PINNED)
+			return true;
+	}
+	return false;
+}
+
+/* Release the oldest releasable generations beyond @max.  With q->lock and
+ * range_lock held. */
+static void quarantine_trim(struct modsim_quarantine *q, unsigned int max)
+{
+	unsigned int releasable = 0;
+	struct qent **pp;
+
+	for (struct qent *e = q->head; e; e = e->next)
+		releasable += !qent_pinned(e);
+	for (pp = &q->head; *pp && releasable > max;) {
+		struct qent *e = *pp;
+
+		if (qent_pinned(e)) {
+			pp = &e->next;
+			continue;
+		}
+		qent_release(e);
+		*pp = e->next;
+		free(e);
+		releasable--;
+	}
+	q->tail = NULL;
+	for (struct qent *e = q->head; e; e = e->next)
+		q->tail = e;
+}
+
+int modsim_quarantine_close(struct modsim_mod *m)
+{
+	struct modsim_kernel *k = m->k;
+	struct modsim_quarantine *q = k->q;
+	struct qent *e = calloc(1, sizeof(*e));
+	bool leaked = false;
+	const char *dlerr = NULL;
+	unsigned int n;
+	int err = 0;
+
+	modsim_fault_init(); /* re-arm: see there */
+	pthread_mutex_lock(&q->lock);
+	pthread_mutex_lock(&range_lock);
+
+	pinned_unseal_all();
+	if (m->handle) {
+		dlerror();
+		if (dlclose(m->handle) != 0)
+			dlerr = dlerror();
+		m->handle = NULL;
+	}
+
+	n = atomic_load_explicit(&range_used, memory_order_relaxed);
+	for (unsigned int i = 0; i < n; i++) {
+		struct range_slot *s = slot_mod((int)i, m);
+		uintptr_t lo;
+
+		if (!s || atomic_load_explicit(&s->state, memory_order_relaxed) != SLOT_LIVE)
+			continue;
+		lo = atomic_load_explicit(&s->lo, memory_order_relaxed);
+		if (slot_reserve(s)) {
+			/* reserved */
+		} else if (object_covers(lo)) {
+			/* NODELETE, or another object bound to its symbols */
+			atomic_store_explicit(&s->state, SLOT_PINNED, memory_order_relaxed);
+			m->pinned = true;
+		} else {
+			slot_unpublish(s); /* someone else mapped it already */
+			leaked = true;
+			continue;
+		}
+		if (e && e->nslots < MODSIM_MAX_RANGES)
+			e->slot[e->nslots++] = (int)i;
+	}
+	if (leaked)
+		modsim_stat_loader(k, MODSIM_LS_LEAKED_GENERATIONS);
+	pinned_reseal_all(k);
+
+	if (e) {
+		e->m = m;
+		if (q->tail)
+			q->tail->next = e;
+		else
+			q->head = e;
+		q->tail = e;
+		quarantine_trim(q, k->cfg.quarantine_max);
+	}
+	pthread_mutex_unlock(&range_lock);
+	pthread_mutex_unlock(&q->lock);
+
+	if (!e)
+		err = modsim_err(-ENOMEM, "rmmod %s: no memory to track its quarantine; its pages "
+				 "stay reserved until the kernel is destroyed", m->name);
+	if (dlerr)
+		err = modsim_err(-EIO, "rmmod %s: dlclose: %s", m->name, dlerr);
+	return err;
+}
+
+void modsim_quarantine_fini(struct modsim_kernel *k)
+{
+	struct modsim_quarantine *q = k->q;
+
+	if (!q)
+		return;
+	pthread_mutex_lock(&q->lock);
+	pthread_mutex_lock(&range_lock);
+	while (q->head) {
+		struct qent *e = q->head;
+
+		q->head = e->next;
+		qent_release(e);
+		free(e);
+	}
+	q->tail = NULL;
+	pthread_mutex_unlock(&range_lock);
+	pthread_mutex_unlock(&q->lock);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+	k->q = NULL;
+}
