@@ -236,6 +236,14 @@ static inline void modsim_cpu_call_end(struct modsim_cpu *cpu, bool adhoc)
 		modsim_cpu_offline(cpu);
 }
 
+/* A point outside module code: counts a quiescent state, parks if asked. */
+static inline void modsim_cpu_quiescent(struct modsim_cpu *cpu)
+{
+	atomic_fetch_add_explicit(&cpu->qs, 1, memory_order_release);
+	if (modsim_unlikely(atomic_load_explicit(&cpu->k->world_stop, memory_order_acquire)))
+		__modsim_cpu_park(cpu);
+}
+
 /* ---- race points (point.c) ---- */
 
 int modsim_points_init(struct modsim_kernel *k);
@@ -311,7 +319,8 @@ void modsim_quarantine_fini(struct modsim_kernel *k);
  * m->size and publishes the ranges for fault attribution. */
 int modsim_segments_record(struct modsim_mod *m);
 /* dlclose @m and keep its pages reserved and inaccessible; falls back to
- * mprotect(PROT_NONE) in place when the object stays mapped. */
+ * mprotect(PROT_NONE) of its code in place when the object stays mapped
+ * (m->pinned; glibc still reads its tables, so data stays readable). */
 int modsim_quarantine_close(struct modsim_mod *m);
 /* The generation whose (current or quarantined) range holds @addr, or
  * NULL.  Async-signal-safe. */
