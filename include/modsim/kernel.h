@@ -158,7 +158,13 @@ MODSIM_API struct modsim_mod *modsim_find(struct modsim_kernel *k, const char *n
  * returns -EFAULT.  A refused entry (failed get) returns -ENODEV.
  */
 
-/** modsim_chrdev_open - open device @name. Return: 0 and *@out, or -errno. */
+/**
+ * modsim_chrdev_open - open device @name; the file holds a long-held
+ * reference (the strategy's get) on the device's module until close.
+ * Return: 0 and *@out, or -errno: -ENOENT (no device of that name), -ENODEV
+ * (the strategy refused the reference or the call), open()'s own error,
+ * -EFAULT (open() faulted), -EAGAIN (no CPU slot left).
+ */
 MODSIM_API int modsim_chrdev_open(struct modsim_kernel *k, const char *name,
 				  struct modsim_file **out);
 /** modsim_chrdev_read - read from an open file. Return: bytes, or -errno. */

@@ -1,0 +1,98 @@
+/* The subsystems' call path into module code (entry, guard, exit, counts); naming that code. */
+#ifndef MODSIM_CALLPATH_H
+#define MODSIM_CALLPATH_H
+
+#include <errno.h>
+
+#include "internal.h"
+
+/*
+ * How a subsystem calls into module code (chrdev.c, hook.c, timer.c,
+ * notifier.c):
+ *
+ *	adhoc = modsim_cpu_call_begin(cpu);      online before the lookup
+ *	lock; copy out owner record + ops pointer; unlock;
+ *	modsim_point_hit(k, MODSIM_PT_CALL_AFTER_LOOKUP, owner);
+ *	MODSIM_CALL(err, cpu, owner, ss, "op", r = ops->fn(...));
+ *	modsim_cpu_call_end(cpu, adhoc);
+ *
+ * The CPU goes online before the lookup so that a loader waiting for
+ * quiescence (or stopping the world) cannot miss a caller that holds a
+ * pointer it found.  The ops pointer is dereferenced only inside @stmt, so a
+ * read of unloaded module memory faults under the guard and is attributed.
+ */
+
+/*
+ * modsim_call_begin - the strategy's entry for a short call into @owner.
+ * Return: 0, or -ENODEV when the strategy refused (counted as a failed get).
+ */
+static inline int modsim_call_begin(struct modsim_cpu *cpu, struct modsim_mod *owner,
+				    enum modsim_subsys ss)
+{
+	if (!modsim_enter(owner, cpu)) {
+		modsim_cpu_inc(&cpu->failed_get[ss]);
+		return -ENODEV;
+	}
+	modsim_point_hit(cpu->k, MODSIM_PT_CALL_AFTER_ENTER, owner);
+	return 0;
+}
+
+/*
+ * modsim_call_end - pop the guard, pass the strategy's exit, count the call.
+ * Return: 0, or -EFAULT when the call faulted (counted as faulted).
+ */
+static inline int modsim_call_end(struct modsim_cpu *cpu, struct modsim_mod *owner,
+				  enum modsim_subsys ss, struct modsim_guard *g)
+{
+	int err = modsim_guard_pop(g);
+
+	modsim_point_hit(cpu->k, MODSIM_PT_CALL_BEFORE_EXIT, owner);
+	modsim_exit(owner, cpu);
+	modsim_cpu_inc(&cpu->ops[ss]);
+	if (modsim_unlikely(err))
+		modsim_cpu_inc(&cpu->faulted[ss]);
+	return err;
+}
+
+/*
+ * MODSIM_CALL - one entry/exit-bracketed, guarded call into module code.
+ * @err:   int lvalue: 0, -ENODEV (refused) or -EFAULT (faulted)
+ * @stmt:  the call; it must read the module's ops structure itself, and a
+ *         variable it assigns that is read afterwards must be volatile
+ *
+ * A macro, not a function: sigsetjmp() must run in the frame that stays
+ * live for the whole guarded call.  Give it a small noinline function of
+ * its own whose locals are assigned once, so that nothing the caller keeps
+ * in registers lives across sigsetjmp() (-Wclobbered at -O2).
+ */
+#define MODSIM_CALL(err, cpu, owner, ss, op, stmt)                              \
+	do {                                                                    \
+		struct modsim_guard __mc_guard;                                 \
+		if (modsim_call_begin((cpu), (owner), (ss))) {                  \
+			(err) = -ENODEV;                                        \
+			break;                                                  \
+		}                                                               \
+		MODSIM_GUARDED(&__mc_guard, (owner), (ss), (op), stmt);         \
+		(err) = modsim_call_end((cpu), (owner), (ss), &__mc_guard);     \
+	} while (0)
+
+/* Does generation @m's mapped code or data hold @addr?  Reads only the record. */
+static inline bool modsim_mod_holds(const struct modsim_mod *m, const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr;
+
+	for (unsigned int i = 0; i < m->nranges; i++)
+		if (a >= m->ranges[i].lo && a < m->ranges[i].hi)
+			return true;
+	return false;
+}
+
+/*
+ * modsim_code_name - a printable name for the module code at @addr, taken
+ * while the module is loaded (reports are written after it is gone): its
+ * symbol, static functions included, or "file.so+0xoff", or the address.
+ * (codename.c)
+ */
+void modsim_code_name(const void *addr, char *out, size_t len);
+
+#endif /* MODSIM_CALLPATH_H */
