@@ -71,7 +71,7 @@ void modsim_mix_default(struct modsim_mix *mix)
 	mix->symbol = 1;
 	mix->session_ops = 16;
 	snprintf(mix->device, sizeof(mix->device), "%s", WORKER_DEFAULT_DEVICE);
-	snprintf(mix->chain, sizeof(mix->chain), "%s", "demo");
+	snprintf(mix->chain, sizeof(mix->chain), "%s", "netdev");
 	snprintf(mix->symbol_name, sizeof(mix->symbol_name), "%s", "exporter_add");
 }
 
@@ -230,9 +230,11 @@ static void workers_stop_locked(struct modsim_workers *ws)
 	if (!ws->w)
 		return;
 	atomic_store_explicit(&ws->stop, 1, memory_order_release);
-	for (i = 0; i < ws->n; i++)
+	for (i = 0; i < ws->n; i++) {
 		if (ws->w[i].created)
 			pthread_join(ws->w[i].thread, NULL);
+		ws->w[i].created = false;
+	}
 	/* The traces stay readable until the next start. */
 	atomic_store_explicit(&ws->running, 0, memory_order_release);
 }

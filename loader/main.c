@@ -1,0 +1,131 @@
+/* modsim: the command line, a thin layer of argument parsing over libmodsim. */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <modsim/kernel.h>
+#include <modsim/shell.h>
+
+static const char usage_text[] =
+	"usage: modsim [--strategy NAME] [--seed N] [COMMAND]\n"
+	"\n"
+	"A userspace laboratory for the module-unload problem.\n"
+	"\n"
+	"commands:\n"
+	"  shell [FILE]       run commands from FILE (\"-\" or none: standard input;\n"
+	"                     a prompt when it is a terminal); 'help' lists them\n"
+	"  demo               load the example modules, race workers against an\n"
+	"                     unload, print what happened (the default)\n"
+	"\n"
+	"options:\n"
+	"  -s, --strategy NAME  preset (or path to a strategy .so) to run under\n"
+	"      --seed N         seed for the workers' choices and the amplifier\n"
+	"  -h, --help           this text\n"
+	"  -V, --version        print the version\n"
+	"\n"
+	"exit status: 0 success, 1 a command or the kernel failed, 2 bad usage\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("modsim: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (try 'modsim --help')\n", stderr);
+	return 2;
+}
+
+static bool parse_seed(const char *s, unsigned long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return !errno && !*end;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "strategy", required_argument, NULL, 's' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct modsim_config cfg;
+	struct modsim_kernel *k;
+	const char *cmd, *file = NULL;
+	FILE *in = stdin;
+	int c, err, status;
+
+	modsim_config_default(&cfg);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:s:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			cfg.strategy = optarg;
+			break;
+		case 'S':
+			if (!parse_seed(optarg, &cfg.seed))
+				return usage_error("--seed: bad number '%s'", optarg);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			printf("modsim %s\n", MODSIM_VERSION);
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			if (optopt) {
+				char opt[3] = { '-', (char)optopt, 0 };
+
+				return usage_error("unknown option '%s'", opt);
+			}
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+
+	cmd = optind < argc ? argv[optind++] : "demo";
+	if (!strcmp(cmd, "shell")) {
+		if (optind < argc)
+			file = argv[optind++];
+	} else if (strcmp(cmd, "demo")) {
+		return usage_error("unknown command '%s'", cmd);
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+
+	if (file && strcmp(file, "-")) {
+		in = fopen(file, "r");
+		if (!in) {
+			fprintf(stderr, "modsim: cannot open %s: %s\n", file, strerror(errno));
+			return 1;
+		}
+	}
+	err = modsim_kernel_create(&cfg, &k);
+	if (err) {
+		if (*modsim_last_error())
+			fprintf(stderr, "modsim: %s\n", modsim_last_error());
+		else
+			fprintf(stderr, "modsim: cannot create the kernel: %s\n", strerror(-err));
+		if (in != stdin)
+			fclose(in);
+		return 1;
+	}
+	if (!strcmp(cmd, "shell"))
+		status = modsim_shell(k, in, stdout, stderr, in == stdin && isatty(STDIN_FILENO));
+	else
+		status = modsim_demo(k, stdout);
+	modsim_kernel_destroy(k);
+	if (in != stdin)
+		fclose(in);
+	return status;
+}

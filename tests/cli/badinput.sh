@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Bad input to modsim: each case exits non-zero with one line on stderr naming what was wrong.
+# Usage: bash badinput.sh PATH-TO-MODSIM BUILD-DIR  (MODSIM_MODULE_PATH set by CTest)
+#
+# Exit statuses: 2 for usage errors (unknown command or option, bad flag, bad
+# or missing number), 1 for runtime failures (a module that is missing or not
+# a module, a script that cannot be opened).  An unknown --strategy exits 1:
+# the name is resolved by the library when the kernel is created (it may also
+# be the path of a strategy .so), so it is a failure of the run, not of the
+# command line's syntax.
+set -u
+
+modsim=$1
+build=$2
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/modsim-badinput.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+
+# check NAME WANT-STATUS NEEDLE: the last command's status and stderr ($tmp/err)
+check() {
+	local name=$1 want=$2 needle=$3 lines
+	lines=$(wc -l <"$tmp/err")
+	[ "$status" -eq "$want" ] || fail "$name: exit $status, want $want (stderr: $(cat "$tmp/err"))"
+	[ "$lines" -eq 1 ] || fail "$name: $lines lines on stderr, want 1: $(cat "$tmp/err")"
+	grep -qF -- "$needle" "$tmp/err" || fail "$name: stderr does not name '$needle': $(cat "$tmp/err")"
+}
+
+# shell_case NAME WANT-STATUS NEEDLE SCRIPT: run SCRIPT through `modsim shell`
+shell_case() {
+	printf '%s\n' "$4" | "$modsim" shell >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	check "$1" "$2" "$3"
+	grep -qF "modsim: line " "$tmp/err" || fail "$1: stderr does not give the line: $(cat "$tmp/err")"
+}
+
+# cli_case NAME WANT-STATUS NEEDLE ARGS...: run modsim ARGS with no input
+cli_case() {
+	local name=$1 want=$2 needle=$3
+	shift 3
+	"$modsim" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	check "$name" "$want" "$needle"
+}
+
+shell_case "missing module" 1 "no_such_module" "insmod no_such_module"
+shell_case "not a shared object" 1 "notelf" "insmod $build/tests/modules/notelf.so"
+shell_case "rmmod of a module not loaded" 1 "hello" "rmmod hello"
+shell_case "bad flag to rmmod" 2 "--bogus" "insmod hello
+rmmod hello --bogus"
+shell_case "bad number to workers" 2 "abc" "workers abc"
+shell_case "negative number to workers" 2 "-3" "workers -3"
+shell_case "bad number to run" 2 "1x" "run 1x"
+shell_case "missing number to run" 2 "run" "run"
+shell_case "unknown command" 2 "frobnicate" "frobnicate"
+shell_case "unknown strategy in a script" 1 "no_such_strategy" "strategy no_such_strategy"
+
+cli_case "unknown command line command" 2 "frobnicate" frobnicate
+cli_case "unknown strategy" 1 "no_such_strategy" --strategy no_such_strategy shell
+cli_case "bad --seed" 2 "12x" --seed 12x
+cli_case "missing --seed value" 2 "--seed" --seed
+cli_case "script that does not exist" 1 "$tmp/none.modsim" shell "$tmp/none.modsim"
+cli_case "extra argument" 2 "two" shell one two
+
+if [ "$failures" -ne 0 ]; then
+	echo "$failures check(s) failed" >&2
+	exit 1
+fi
+echo "badinput: all checks passed"
