@@ -65,6 +65,7 @@ struct modsim_mod {
 	size_t size;           /* bytes mapped */
 	const struct modsim_strategy *strat; /* the preset it was loaded under */
 	bool pinned;           /* glibc kept it mapped after dlclose; quarantined in place */
+	bool keep;             /* a preset chose never to free it: release leaves it mapped */
 
 	/* Modules whose exported symbols this one binds to. Under load_mutex. */
 	struct modsim_mod *uses[MODSIM_MAX_DEPS];

@@ -6,6 +6,12 @@ void modsim_mod_release(struct modsim_mod *m)
 {
 	modsim_symtab_remove(m);
 	modsim_deps_forget(m);
+	if (m->keep) {
+		/* A preset decided never to free it (twoinit's naive fallback):
+		 * the generation ends, its code and data stay mapped for good. */
+		modsim_mod_set_state(m, MODSIM_STATE_GONE);
+		return;
+	}
 	modsim_params_free(m);
 	/*
 	 * GONE before the close: a caller that faults on the pages while they

@@ -1,0 +1,100 @@
+/* The race lab: one configuration raced for real (modsim run), and its result. */
+#ifndef MODSIM_RUN_H
+#define MODSIM_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <modsim/compiler.h>
+#include <modsim/point.h>
+#include <modsim/stats.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MODSIM_RUN_MAX_AMPLIFY 8
+
+/** One amplifier setting: widen @point (or every point when -1). */
+struct modsim_amplify {
+	int point;
+	double prob;
+	enum modsim_delay how;
+	unsigned int us;
+};
+
+/**
+ * struct modsim_run_config - one trial.
+ * @strategy:  preset name or strategy .so path
+ * @scenario:  built-in scenario name, or a path to a scenario file (.ini)
+ * @workers:   worker threads (CPUs that call into modules)
+ * @duration_ms: how long the trial runs; 0 means run @cycles load/unload cycles
+ * @cycles:    load/unload cycles to run when @duration_ms is 0
+ * @seed:      seeds amplifier decisions and worker choices
+ * @amplify:   @namplify settings; none given means the default amplification
+ * @no_amplify: run with every window at its natural width
+ */
+struct modsim_run_config {
+	char strategy[256];
+	char scenario[256];
+	unsigned int workers;
+	unsigned int duration_ms;
+	unsigned long cycles;
+	uint64_t seed;
+	struct modsim_amplify amplify[MODSIM_RUN_MAX_AMPLIFY];
+	unsigned int namplify;
+	bool no_amplify;
+};
+
+/** modsim_run_config_default - 2 workers, 2 s, seed 1, default amplification. */
+MODSIM_API void modsim_run_config_default(struct modsim_run_config *cfg);
+
+/**
+ * struct modsim_run_result - what one trial found.
+ * @stats:            the kernel's counters at the end (operations, failed
+ *                    gets, violations with first occurrences, unload
+ *                    outcomes, unload latency, world-stop pauses)
+ * @cycles:           load/unload cycles completed
+ * @elapsed_ns:       wall time of the trial
+ * @first_violation_ns: time from the start to the first violation, 0 if none
+ */
+struct modsim_run_result {
+	struct modsim_stats stats;
+	unsigned long cycles;
+	uint64_t elapsed_ns;
+	uint64_t first_violation_ns;
+};
+
+/** modsim_run_violations - violations that count as the race (every kind but leaks). */
+MODSIM_API unsigned long modsim_run_violations(const struct modsim_run_result *res);
+
+/**
+ * modsim_run - run one trial.
+ * Return: 0 when the trial ran (whatever it found), or a negative errno with
+ * modsim_last_error() saying what was wrong with the configuration.
+ */
+MODSIM_API int modsim_run(const struct modsim_run_config *cfg, struct modsim_run_result *res);
+
+/** Output formats shared by run, matrix and merge. */
+enum modsim_format { MODSIM_FMT_TEXT, MODSIM_FMT_JSON, MODSIM_FMT_CSV, MODSIM_FMT_JSONL };
+
+/** modsim_run_print - print @cfg and @res on @f in @fmt (the schema is in the README). */
+MODSIM_API void modsim_run_print(FILE *f, enum modsim_format fmt,
+				 const struct modsim_run_config *cfg,
+				 const struct modsim_run_result *res);
+
+/**
+ * modsim_scenario_names - the built-in scenarios, NULL-terminated:
+ * unload-race, half-init, put-return, timer, long-session, init-sleep,
+ * dependency, mixed.
+ */
+MODSIM_API const char *const *modsim_scenario_names(void);
+
+/** modsim_scenario_hazard - the hazard a built-in scenario exercises ("A".."S", "mixed"). */
+MODSIM_API const char *modsim_scenario_hazard(const char *scenario);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MODSIM_RUN_H */
