@@ -1,4 +1,5 @@
 /* chardev (hazard L): a character device; an open file is a long-held reference across rmmod. */
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -14,6 +15,8 @@ static const char chardev_msg[] = "hello from chardev\n";
 
 /* Opens so far; each file remembers its own ordinal in private_data. */
 static atomic_ulong chardev_opens;
+/* Files open now. */
+static atomic_ulong chardev_open_files;
 
 static void chardev_spin(unsigned int us)
 {
@@ -27,10 +30,19 @@ static void chardev_spin(unsigned int us)
 	while ((t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000 < us);
 }
 
+/*
+ * An open file holds a self-count on the module from open to release
+ * (module_self_enter; it counts only under the self-counting presets), and
+ * is counted in chardev_open_files, which quiesce reads.
+ */
 static int chardev_open(struct file *file)
 {
-	unsigned long n = atomic_fetch_add_explicit(&chardev_opens, 1, memory_order_relaxed) + 1;
+	unsigned long n;
 
+	if (!module_self_enter(THIS_MODULE))
+		return -ENODEV; /* stopped: being unloaded */
+	n = atomic_fetch_add_explicit(&chardev_opens, 1, memory_order_relaxed) + 1;
+	atomic_fetch_add(&chardev_open_files, 1);
 	file->private_data = (void *)(uintptr_t)n;
 	return 0;
 }
@@ -54,6 +66,8 @@ static ssize_t chardev_write(struct file *file, const char *buf, size_t len)
 static int chardev_release(struct file *file)
 {
 	file->private_data = NULL;
+	atomic_fetch_sub(&chardev_open_files, 1);
+	module_self_exit(THIS_MODULE);
 	return 0;
 }
 
@@ -75,8 +89,15 @@ static void chardev_exit(void)
 	unregister_chrdev("chardev");
 }
 
+/* FreeBSD-style: refuse to be unloaded while a file is open. */
+static int chardev_quiesce(void)
+{
+	return atomic_load(&chardev_open_files) ? -EBUSY : 0;
+}
+
 MODSIM_MODULE(.name = "chardev",
 	      .description = "character device \"chardev\"; an open file holds the module",
 	      .hazard = "L",
 	      .init = chardev_init,
-	      .exit = chardev_exit);
+	      .exit = chardev_exit,
+	      .quiesce = chardev_quiesce);

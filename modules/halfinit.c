@@ -35,6 +35,9 @@ static struct notifier_block b = {
 	.notifier_call = b_fn,
 };
 
+/* What two-stage init "allocated" for a and b (reserve); released by unreserve. */
+static bool a_reserved, b_reserved;
+
 static int halfinit_init(void)
 {
 	int err;
@@ -60,14 +63,56 @@ unregister_a:
 	return err;
 }
 
+static void halfinit_unreserve(void)
+{
+	b_reserved = false;
+	a_reserved = false;
+}
+
+/*
+ * Two-stage init, stage one: everything that can fail, nothing visible.
+ * fail_at=1: "allocating" a fails; fail_at=2: b fails after a was
+ * allocated, so a is given back.  Either way nobody can have seen anything.
+ */
+static int halfinit_reserve(void)
+{
+	if (fail_at == 1)
+		return -ENODEV;
+	a_reserved = true;
+	if (fail_at == 2)
+		goto unreserve_a;
+	b_reserved = true;
+	return 0;
+
+unreserve_a:
+	a_reserved = false;
+	return -ENODEV;
+}
+
+/*
+ * Stage two: publish what reserve prepared; cannot fail.  (The kernel's
+ * register calls could only fail on a name clash or out of memory, which a
+ * real reserve would have ruled out.)
+ */
+static void halfinit_commit(void)
+{
+	register_hook(&a);
+	MODSIM_POINT(MODSIM_PT_INIT_BETWEEN_REGS);
+	register_notifier("halfinit", &b);
+}
+
 static void halfinit_exit(void)
 {
 	unregister_notifier("halfinit", &b);
 	unregister_hook(&a);
+	halfinit_unreserve(); /* a no-op after a one-stage init */
 }
 
 MODSIM_MODULE(.name = "halfinit",
 	      .description = "registers a, then b; fail_at=2 makes b fail after a was visible",
 	      .hazard = "B",
 	      .init = halfinit_init,
-	      .exit = halfinit_exit);
+	      .exit = halfinit_exit,
+	      .reserve = halfinit_reserve,
+	      .unreserve = halfinit_unreserve,
+	      .commit = halfinit_commit);

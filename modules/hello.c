@@ -1,4 +1,4 @@
-/* hello (hazard -): registers nothing, so no caller can ever be inside it; unload is always safe. */
+/* hello (hazard -): registers nothing, so no caller is ever inside it; unload is always safe. */
 #include <modsim/module.h>
 
 static char *greeting = "hello";

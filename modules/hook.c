@@ -8,7 +8,7 @@
 static int priority;
 module_param(priority, int, "place on the hook chain (lower runs first)");
 static unsigned int delay_us;
-module_param(delay_us, uint, "the hook busy-waits this long (widens the window inside module code)");
+module_param(delay_us, uint, "the hook busy-waits this long (widens the window in module code)");
 
 static atomic_ulong hook_calls;
 
@@ -31,7 +31,7 @@ static int hook_fn(struct hook_ops *ops, void *data)
 	return HOOK_CONTINUE;
 }
 
-static struct hook_ops hook_ops = {
+static struct hook_ops hook_entry = {
 	.owner = THIS_MODULE,
 	.name = "hook",
 	.fn = hook_fn,
@@ -39,13 +39,13 @@ static struct hook_ops hook_ops = {
 
 static int hook_init(void)
 {
-	hook_ops.priority = priority;
-	return register_hook(&hook_ops);
+	hook_entry.priority = priority;
+	return register_hook(&hook_entry);
 }
 
 static void hook_exit(void)
 {
-	unregister_hook(&hook_ops);
+	unregister_hook(&hook_entry);
 }
 
 MODSIM_MODULE(.name = "hook",

@@ -1,4 +1,5 @@
 /* selfcount (hazard P): post option 2, a module that counts itself and puts before it returns. */
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <time.h>
@@ -12,6 +13,8 @@ module_param(delay_us, uint, "the hook busy-waits this long while counted");
 /* Set by stop (two-stage delete): new entries do no work. */
 static atomic_bool selfcount_stopped;
 static atomic_ulong selfcount_calls;
+/* Hook calls inside the module, as the module itself sees them (for quiesce). */
+static atomic_ulong selfcount_inflight;
 
 static void selfcount_spin(unsigned int us)
 {
@@ -27,12 +30,16 @@ static void selfcount_spin(unsigned int us)
 
 static int selfcount_fn(struct hook_ops *ops, void *data)
 {
-	if (!module_self_enter(THIS_MODULE))
+	atomic_fetch_add(&selfcount_inflight, 1);
+	if (!module_self_enter(THIS_MODULE)) {
+		atomic_fetch_sub(&selfcount_inflight, 1);
 		return HOOK_CONTINUE;
+	}
 	if (!atomic_load_explicit(&selfcount_stopped, memory_order_acquire)) {
 		atomic_fetch_add_explicit(&selfcount_calls, 1, memory_order_relaxed);
 		selfcount_spin(delay_us);
 	}
+	atomic_fetch_sub(&selfcount_inflight, 1);
 	module_self_exit(THIS_MODULE);
 	/* Count dropped, still running our own code: the post's put-then-return. */
 	return HOOK_CONTINUE;
@@ -65,10 +72,21 @@ static void selfcount_restart(void)
 	atomic_store_explicit(&selfcount_stopped, false, memory_order_release);
 }
 
+/*
+ * FreeBSD-style: refuse while a call is inside.  It cannot see a caller
+ * that found the hook and has not entered yet, nor one that has passed its
+ * last decrement and is still returning through module code.
+ */
+static int selfcount_quiesce(void)
+{
+	return atomic_load(&selfcount_inflight) ? -EBUSY : 0;
+}
+
 MODSIM_MODULE(.name = "selfcount",
 	      .description = "a hook that counts its own entries (self_enter/self_exit)",
 	      .hazard = "P",
 	      .init = selfcount_init,
 	      .exit = selfcount_exit,
 	      .stop = selfcount_stop,
-	      .restart = selfcount_restart);
+	      .restart = selfcount_restart,
+	      .quiesce = selfcount_quiesce);

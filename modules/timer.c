@@ -1,4 +1,4 @@
-/* timer (hazard T): a periodic timer; with leak=1 exit forgets it and it fires into freed code. */
+/* timer (hazard T): a periodic timer; with leak=1 exit forgets it and it fires after exit. */
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -42,8 +42,18 @@ static void tick_exit(void)
 		timer_shutdown_sync(&tick);
 }
 
+/*
+ * FreeBSD-style: always ready to go, since exit cancels the timer.  With
+ * leak=1 exit does not, and the timer fires after the unload (hazard T).
+ */
+static int tick_quiesce(void)
+{
+	return 0;
+}
+
 MODSIM_MODULE(.name = "timer",
 	      .description = "periodic timer that re-arms itself",
 	      .hazard = "T",
 	      .init = tick_init,
-	      .exit = tick_exit);
+	      .exit = tick_exit,
+	      .quiesce = tick_quiesce);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Out-of-tree build: install modsim, build examples/outoftree against the package, load it with the installed modsim.
+# Out-of-tree build: build examples/outoftree against an installed modsim, then load it there.
 #
 # usage: outoftree.sh MODSIM_BINARY BUILD_DIR   (CTest passes both)
 set -euo pipefail
