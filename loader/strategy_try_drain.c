@@ -1,0 +1,145 @@
+/* Preset "try-drain": option 1 with a two-stage unload: close the module to new users, drain, exit. */
+#include <errno.h>
+
+#include "internal.h"
+
+/*
+ * One word per module: the number of references held, plus DRAIN_CLOSED
+ * while no new reference may be taken: during init, and from the moment
+ * unload begins.  A get succeeds only on an open word; unload closes the
+ * word first and then waits for the references already held to go, so
+ * nobody who got in is ever freed under, and nobody gets in after.
+ */
+#define DRAIN_CLOSED (1UL << 62)
+
+struct drain_priv {
+	_Atomic unsigned long word;
+} __attribute__((aligned(MODSIM_CACHELINE)));
+
+static inline struct drain_priv *dp(struct modsim_mod *m)
+{
+	return m->priv;
+}
+
+static inline unsigned long drain_users(unsigned long word)
+{
+	return word & ~DRAIN_CLOSED;
+}
+
+static bool drain_get(struct modsim_mod *m, struct modsim_cpu *cpu)
+{
+	struct drain_priv *p;
+	unsigned long w;
+
+	if (!m)
+		return true;
+	p = dp(m);
+	w = atomic_load_explicit(&p->word, memory_order_relaxed);
+	do {
+		if (w & DRAIN_CLOSED)
+			return false;
+	} while (!atomic_compare_exchange_weak(&p->word, &w, w + 1));
+	return true;
+}
+
+static void drain_put(struct modsim_mod *m, struct modsim_cpu *cpu)
+{
+	if (!m)
+		return;
+	/* seq_cst: pairs with modsim_mod_wait() setting m->waiting. */
+	atomic_fetch_sub(&dp(m)->word, 1);
+	if (modsim_unlikely(atomic_load(&m->waiting)))
+		modsim_mod_wake(m);
+}
+
+static long drain_refcount(struct modsim_mod *m)
+{
+	return (long)drain_users(atomic_load_explicit(&dp(m)->word, memory_order_relaxed));
+}
+
+static bool drain_idle(struct modsim_mod *m)
+{
+	return drain_users(atomic_load(&dp(m)->word)) == 0;
+}
+
+/* Closed from the start: nobody gets in while init runs. */
+static int drain_setup(struct modsim_mod *m)
+{
+	atomic_store(&dp(m)->word, DRAIN_CLOSED);
+	return 0;
+}
+
+static int drain_load(struct modsim_mod *m)
+{
+	int err = modsim_default_load(m);
+
+	/* On failure the word stays closed: nobody got in during init. */
+	if (!err)
+		atomic_fetch_and(&dp(m)->word, ~DRAIN_CLOSED);
+	return err;
+}
+
+/* Open the word again after an unload that gave up; the module stays LIVE. */
+static void drain_reopen(struct modsim_mod *m)
+{
+	atomic_fetch_and(&dp(m)->word, ~DRAIN_CLOSED);
+}
+
+static int drain_unload(struct modsim_mod *m, unsigned int flags)
+{
+	unsigned long users;
+	int err;
+
+	/* Stage one: from here on every get fails. */
+	users = drain_users(atomic_fetch_or(&dp(m)->word, DRAIN_CLOSED));
+	if (users && (flags & MODSIM_UNLOAD_NOWAIT)) {
+		drain_reopen(m);
+		return modsim_err(-EWOULDBLOCK, "rmmod %s: in use (count %lu)", m->name, users);
+	}
+	/* Stage two: the references taken before the close go away. */
+	err = modsim_mod_wait(m, drain_idle);
+	if (err) {
+		users = drain_users(atomic_load(&dp(m)->word));
+		drain_reopen(m);
+		return modsim_err(err, "rmmod %s: still in use after %u ms (count %lu)", m->name,
+				  m->k->cfg.unload_timeout_ms, users);
+	}
+	modsim_point_hit(m->k, MODSIM_PT_UNLOAD_AFTER_CHECK, m);
+	modsim_mod_set_state(m, MODSIM_STATE_GOING);
+	modsim_point_hit(m->k, MODSIM_PT_UNLOAD_AFTER_GOING, m);
+	err = modsim_mod_run_exit(m);
+	return err == -ETIMEDOUT ? err : 0;
+}
+
+const struct modsim_strategy modsim_preset_try_drain = {
+	.name = "try-drain",
+	.post = "1",
+	.caller = "try_inc_mod_count around every call: fails once unload began (or during init)",
+	.unloader = "close to new users, wait for the count to drain to 0, then exit",
+	.author = "nothing; but every subsystem takes an owner and may fail a call",
+	.predict = {
+		[MODSIM_HZ_A] = MODSIM_SAFE,
+		[MODSIM_HZ_B] = MODSIM_SAFE,
+		[MODSIM_HZ_P] = MODSIM_SAFE,
+		[MODSIM_HZ_T] = MODSIM_SAFE,
+		[MODSIM_HZ_L] = MODSIM_SAFE,
+		[MODSIM_HZ_S] = MODSIM_SAFE,
+	},
+	.why = {
+		[MODSIM_HZ_A] = "a caller's get fails once unload closed the count; one already in is waited for",
+		[MODSIM_HZ_B] = "the count is closed during init, so nobody gets in before init succeeds",
+		[MODSIM_HZ_P] = "the subsystem's own get covers the call; unload waits for it to be put",
+		[MODSIM_HZ_T] = "timer callbacks go through the get, which fails once unload began",
+		[MODSIM_HZ_L] = "unload waits until the file is closed (EWOULDBLOCK with NOWAIT)",
+		[MODSIM_HZ_S] = "nothing stops the world, so nothing can deadlock on it",
+	},
+	.priv_size = sizeof(struct drain_priv),
+	.enter = drain_get,
+	.exit = drain_put,
+	.get = drain_get,
+	.put = drain_put,
+	.refcount = drain_refcount,
+	.mod_setup = drain_setup,
+	.load = drain_load,
+	.unload = drain_unload,
+};
