@@ -33,6 +33,7 @@ struct modsim_timer_state;
 struct modsim_notifier_state;
 struct modsim_kstats;
 struct modsim_workers;
+struct modsim_firmware;
 
 /** A mapped segment of a module generation, for attributing faults. */
 struct modsim_range {
@@ -162,6 +163,10 @@ struct modsim_kernel {
 	/* Race points: nonzero when anything is armed (fast path is one load). */
 	_Atomic int points_armed;
 
+	/* Firmware requests queued (firmware.c changes it under its lock);
+	 * workers read it relaxed at every loop: the fast path is one load. */
+	_Atomic unsigned int firmware_pending;
+
 	/* Units. */
 	struct modsim_points *points;
 	struct modsim_watchdog *wd;
@@ -173,6 +178,7 @@ struct modsim_kernel {
 	struct modsim_notifier_state *notifier;
 	struct modsim_kstats *stats;
 	struct modsim_workers *workers;
+	struct modsim_firmware *firmware;
 };
 
 /* ---- error messages (error.c) ---- */
@@ -457,5 +463,29 @@ void modsim_workers_fini(struct modsim_kernel *k);
 /* The cycler's slot in k->workers; cycler.c keeps its state there. */
 struct modsim_cycler;
 struct modsim_cycler **modsim_workers_cycler(struct modsim_kernel *k);
+
+/* ---- firmware requests (firmware.c) ---- */
+
+int modsim_firmware_init(struct modsim_kernel *k);
+/* Fail the requests still waiting (-ESHUTDOWN), wait until their threads
+ * left, free.  After the workers stopped and the modules were unloaded. */
+void modsim_firmware_fini(struct modsim_kernel *k);
+/* Queue a request for @name on @k and sleep until a worker serves it (see
+ * __request_firmware in <modsim/firmware.h>); @owner may be NULL. */
+int modsim_firmware_request(struct modsim_kernel *k, struct modsim_mod *owner, const char *name);
+/* Slow path of modsim_firmware_serve(). */
+int __modsim_firmware_serve(struct modsim_kernel *k);
+
+/*
+ * modsim_firmware_serve - serve every pending firmware request.  Workers
+ * call it at each loop iteration, outside module code, right after their
+ * quiescent point.  Return: how many were served.
+ */
+static inline int modsim_firmware_serve(struct modsim_kernel *k)
+{
+	if (modsim_likely(!atomic_load_explicit(&k->firmware_pending, memory_order_relaxed)))
+		return 0;
+	return __modsim_firmware_serve(k);
+}
 
 #endif /* MODSIM_INTERNAL_H */

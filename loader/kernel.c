@@ -123,12 +123,17 @@ MODSIM_API int modsim_kernel_create(const struct modsim_config *cfg, struct mods
 	err = modsim_timer_init(k);
 	if (err)
 		goto fini_notifier;
-	err = modsim_workers_init(k);
+	err = modsim_firmware_init(k);
 	if (err)
 		goto fini_timer;
+	err = modsim_workers_init(k);
+	if (err)
+		goto fini_firmware;
 	*out = k;
 	return 0;
 
+fini_firmware:
+	modsim_firmware_fini(k);
 fini_timer:
 	modsim_timer_fini(k);
 fini_notifier:
@@ -235,6 +240,7 @@ MODSIM_API void modsim_kernel_destroy(struct modsim_kernel *k)
 	unload_all(k);
 	pthread_mutex_unlock(&k->load_mutex);
 
+	modsim_firmware_fini(k);
 	modsim_timer_fini(k);
 	modsim_notifier_fini(k);
 	modsim_hook_fini(k);

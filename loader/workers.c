@@ -209,6 +209,7 @@ static void *worker_main(void *arg)
 	while (!atomic_load_explicit(&ws->stop, memory_order_acquire)) {
 		modsim_cpu_quiescent(cpu);
 		modsim_point_hit(k, MODSIM_PT_QUIESCENT, NULL);
+		modsim_firmware_serve(k);
 		err = worker_step(w, mix, cpu);
 		/* Nothing registered: let the loader and the other CPUs run. */
 		if (err == -ENOENT)
