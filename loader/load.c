@@ -69,8 +69,9 @@ static int dlopen_failed(const char *spec, const char *why)
 
 /*
  * The generation that @handle is already mapped as: a loaded one (dlopen
- * just counted another reference), or a gone one that glibc kept mapped
- * (pinned) and that sits quarantined in place.  Under list_lock.
+ * just counted another reference), a gone one that glibc kept mapped
+ * (pinned) and that sits quarantined in place, or a gone one a preset
+ * chose never to free (keep).  Under list_lock.
  */
 static struct modsim_mod *mapped_as(struct modsim_kernel *k, void *handle)
 {
@@ -85,7 +86,7 @@ static struct modsim_mod *mapped_as(struct modsim_kernel *k, void *handle)
 				return m;
 			continue;
 		}
-		if (!m->pinned)
+		if (!m->pinned && !m->keep)
 			continue;
 		if (m->handle == handle)
 			return m;
@@ -209,6 +210,11 @@ static int load_locked(struct modsim_kernel *k, const char *spec, const char *pa
 	if (other && modsim_mod_state(other) != MODSIM_STATE_GONE) {
 		err = modsim_err(-EEXIST, "insmod %s: already loaded as %s (generation %lu)", spec,
 				 other->name, other->generation);
+		goto close_handle;
+	}
+	if (other && other->keep) {
+		err = modsim_err(-EBUSY, "insmod %s: generation %lu of %s was never freed (its init failed and the preset keeps such modules mapped), so this process cannot load it again",
+				 spec, other->generation, other->name);
 		goto close_handle;
 	}
 	if (other) {

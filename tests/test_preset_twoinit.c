@@ -121,6 +121,11 @@ static void test_twoinit_one_stage_failure_kept(void **state)
 	assert_string_equal(v[0].op, "init");
 	assert_string_equal(v[0].detail, "init failed; never freed (no two-stage init)");
 	assert_int_equal(st.init_failures, 1);
+
+	/* Loading it again would reuse the kept mapping under a new
+	 * generation, so the loader refuses and says why. */
+	assert_int_equal(modsim_load(k, "initfail", 0, NULL, NULL), -EBUSY);
+	assert_non_null(strstr(modsim_last_error(), "never freed"));
 }
 
 /* A one-stage module that succeeds loads and unloads as usual. */
