@@ -1,0 +1,170 @@
+/* Preset "linux26": 2.6's per-CPU module counts, summed with the world stopped; unload waits. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "percpu.h"
+
+/*
+ * Callers check the state and bump their own CPU's slot: one acquire load,
+ * one relaxed store, no locked instruction, no shared line written.  The
+ * price is on the unloader's side: the slots can only be summed while no
+ * CPU is between its check and its increment, so unload stops the world
+ * (2.6 used stop_machine), marks the module GOING and sums.  After that no
+ * get succeeds, the slots only go down, and a blocking unload waits for
+ * the sum to reach zero.
+ */
+struct l26_priv {
+	struct pcpu_count pc;
+} __attribute__((aligned(MODSIM_CACHELINE)));
+
+static inline struct l26_priv *l26(struct modsim_mod *m)
+{
+	return m->priv;
+}
+
+static bool l26_get(struct modsim_mod *m, struct modsim_cpu *cpu)
+{
+	if (!m)
+		return true;
+	/* No quiescent point between this check and the increment. */
+	if (modsim_unlikely(atomic_load_explicit(&m->state, memory_order_acquire) !=
+			    MODSIM_STATE_LIVE))
+		return false;
+	pcpu_add(&l26(m)->pc, cpu, 1);
+	return true;
+}
+
+/*
+ * Slow path of a put during unload.  The fence pairs with modsim_mod_wait():
+ * either the waiter's sum sees this put's store, or this thread sees it
+ * waiting and wakes it.
+ */
+static __attribute__((noinline)) void l26_wake(struct modsim_mod *m)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	modsim_mod_wake(m);
+}
+
+static void l26_put(struct modsim_mod *m, struct modsim_cpu *cpu)
+{
+	if (!m)
+		return;
+	pcpu_add(&l26(m)->pc, cpu, -1);
+	if (modsim_unlikely(atomic_load_explicit(&m->state, memory_order_acquire) !=
+			    MODSIM_STATE_LIVE))
+		l26_wake(m);
+}
+
+static long l26_refcount(struct modsim_mod *m)
+{
+	return pcpu_sum(&l26(m)->pc);
+}
+
+static int l26_setup(struct modsim_mod *m)
+{
+	return pcpu_alloc(&l26(m)->pc, m);
+}
+
+static void l26_teardown(struct modsim_mod *m)
+{
+	pcpu_free(&l26(m)->pc);
+}
+
+/*
+ * Once GOING is set (with the world stopped) no get succeeds and every
+ * slot only goes down, so a sum read here never undercounts: zero means
+ * every reference was dropped.  Called with k->wait_lock held: it must
+ * not block (a putter takes wait_lock to wake us while still online).
+ */
+static bool l26_idle(struct modsim_mod *m)
+{
+	return pcpu_sum(&l26(m)->pc) == 0;
+}
+
+/* Prefix the message a helper left (stop world, quiescence) with what failed. */
+static int l26_fail(struct modsim_mod *m, int err, const char *what)
+{
+	char why[256];
+
+	snprintf(why, sizeof(why), "%s", modsim_last_error());
+	return modsim_err(err, "rmmod %s: %s: %s", m->name, what, why);
+}
+
+/* Must be called with k->load_mutex held. */
+static int l26_unload(struct modsim_mod *m, unsigned int flags)
+{
+	struct modsim_kernel *k = m->k;
+	long sum;
+	int err;
+
+	modsim_point_hit(k, MODSIM_PT_UNLOAD_WAIT, m);
+	err = modsim_stop_world(k);
+	if (err)
+		return l26_fail(m, err, "cannot read the per-CPU counts");
+	/* Nobody stands between a check and an increment: the sum is exact. */
+	modsim_mod_set_state(m, MODSIM_STATE_GOING);
+	sum = pcpu_sum(&l26(m)->pc);
+	modsim_point_hit(k, MODSIM_PT_UNLOAD_AFTER_GOING, m);
+	if (sum && (flags & MODSIM_UNLOAD_NOWAIT)) {
+		/* LIVE again before the world runs: no call saw GOING, no get failed. */
+		modsim_mod_set_state(m, MODSIM_STATE_LIVE);
+		modsim_start_world(k);
+		return modsim_err(-EWOULDBLOCK, "rmmod %s: in use (count %ld)", m->name, sum);
+	}
+	modsim_start_world(k);
+
+	if (sum) {
+		err = modsim_mod_wait(m, l26_idle);
+		if (err) {
+			modsim_mod_set_state(m, MODSIM_STATE_LIVE);
+			return modsim_err(-ETIMEDOUT, "rmmod %s: still in use after %u ms (count %ld)",
+					  m->name, k->cfg.unload_timeout_ms, pcpu_sum(&l26(m)->pc));
+		}
+		/*
+		 * The last put was seen; wait until its CPU has left the call
+		 * too (the put is the last thing a caller does in it).  Not in
+		 * l26_idle: a putter still online may be blocked on wait_lock,
+		 * waking us.
+		 */
+		err = modsim_wait_quiescence(k);
+		if (err) {
+			modsim_mod_set_state(m, MODSIM_STATE_LIVE);
+			return l26_fail(m, err, "the last user did not leave");
+		}
+	}
+	err = modsim_mod_run_exit(m);
+	return err == -ETIMEDOUT ? err : 0;
+}
+
+const struct modsim_strategy modsim_preset_linux26 = {
+	.name = "linux26",
+	.post = "history",
+	.caller = "state check, then increment this CPU's own count (no locked instruction)",
+	.unloader = "stop the world, mark GOING, sum the per-CPU counts; wait for zero (NOWAIT: EWOULDBLOCK)",
+	.author = "nothing; but every subsystem takes an owner and may fail a call",
+	.predict = {
+		[MODSIM_HZ_A] = MODSIM_SAFE,
+		[MODSIM_HZ_B] = MODSIM_SAFE,
+		[MODSIM_HZ_P] = MODSIM_SAFE,
+		[MODSIM_HZ_T] = MODSIM_SAFE,
+		[MODSIM_HZ_L] = MODSIM_SAFE,
+		[MODSIM_HZ_S] = MODSIM_SAFE,
+	},
+	.why = {
+		[MODSIM_HZ_A] = "GOING is set with the world stopped, so a caller either counted itself first (and is waited for) or is refused",
+		[MODSIM_HZ_B] = "gets fail unless LIVE, so nobody got in while init ran",
+		[MODSIM_HZ_P] = "the subsystem's own count covers the call, so a self-put never drops the last count",
+		[MODSIM_HZ_T] = "timer callbacks go through enter, which fails once the module is GOING",
+		[MODSIM_HZ_L] = "an open file holds a per-CPU count; unload waits for it (or says EWOULDBLOCK)",
+		[MODSIM_HZ_S] = "init runs with the world running; only unload stops it, and briefly",
+	},
+	.priv_size = sizeof(struct l26_priv),
+	.enter = l26_get,
+	.exit = l26_put,
+	.get = l26_get,
+	.put = l26_put,
+	.refcount = l26_refcount,
+	.mod_setup = l26_setup,
+	.mod_teardown = l26_teardown,
+	.unload = l26_unload,
+};

@@ -1,0 +1,132 @@
+/* Preset "linux319": 3.19's one atomic count with a base; unload takes the base, restores it if busy. */
+#include <errno.h>
+
+#include "internal.h"
+
+/*
+ * While the module is LIVE its count is MODULE_REF_BASE plus the references
+ * held.  A get increments only a nonzero count, so once unload has taken
+ * the base away from an idle module (count 0) no get can ever succeed, and
+ * no stop of the world is needed to decide.  A busy module gets its base
+ * back and unload says EWOULDBLOCK; it never waits.  Between the
+ * subtraction and the restore the count is only the holders'.  If they all
+ * drop their references inside that window the count reaches zero: a get
+ * there fails, and so the restore must not happen either (3.19 restores
+ * with atomic_add_unless(..., 0)), or the module would stay LIVE after
+ * refusing a get for nothing.  Unload then goes on, as if it had found
+ * the module idle.
+ */
+#define MODULE_REF_BASE 1L
+
+struct l319_priv {
+	_Atomic long refcnt;
+} __attribute__((aligned(MODSIM_CACHELINE)));
+
+static inline struct l319_priv *l319(struct modsim_mod *m)
+{
+	return m->priv;
+}
+
+static bool l319_get(struct modsim_mod *m, struct modsim_cpu *cpu)
+{
+	struct l319_priv *p;
+	long c;
+
+	if (!m)
+		return true;
+	if (modsim_unlikely(atomic_load_explicit(&m->state, memory_order_acquire) !=
+			    MODSIM_STATE_LIVE))
+		return false;
+	/* atomic_inc_not_zero */
+	p = l319(m);
+	c = atomic_load_explicit(&p->refcnt, memory_order_relaxed);
+	do {
+		if (modsim_unlikely(c == 0))
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(&p->refcnt, &c, c + 1, memory_order_seq_cst,
+							memory_order_relaxed));
+	return true;
+}
+
+/* Unload never waits on the count, so a put wakes nobody. */
+static void l319_put(struct modsim_mod *m, struct modsim_cpu *cpu)
+{
+	if (!m)
+		return;
+	atomic_fetch_sub(&l319(m)->refcnt, 1);
+}
+
+static long l319_refcount(struct modsim_mod *m)
+{
+	return atomic_load_explicit(&l319(m)->refcnt, memory_order_relaxed) - MODULE_REF_BASE;
+}
+
+/* The base is there from the start, as module_unload_init() set it; gets wait for LIVE. */
+static int l319_setup(struct modsim_mod *m)
+{
+	atomic_store(&l319(m)->refcnt, MODULE_REF_BASE);
+	return 0;
+}
+
+/* atomic_add_unless(@v, @a, 0): add unless the count is zero.  True when added. */
+static bool add_unless_zero(_Atomic long *v, long a)
+{
+	long c = atomic_load(v);
+
+	while (c != 0)
+		if (atomic_compare_exchange_weak(v, &c, c + a))
+			return true;
+	return false;
+}
+
+/* Must be called with k->load_mutex held. */
+static int l319_unload(struct modsim_mod *m, unsigned int flags)
+{
+	struct l319_priv *p = l319(m);
+	long held;
+	int err;
+
+	/* try_release_module_ref(): take the base away. */
+	held = atomic_fetch_sub(&p->refcnt, MODULE_REF_BASE) - MODULE_REF_BASE;
+	modsim_point_hit(m->k, MODSIM_PT_UNLOAD_AFTER_CHECK, m);
+	if (held && add_unless_zero(&p->refcnt, MODULE_REF_BASE))
+		return modsim_err(-EWOULDBLOCK, "rmmod %s: in use (count %ld); linux319 never waits",
+				  m->name, held);
+	/* Count 0 and no base: no get can succeed again. */
+	modsim_mod_set_state(m, MODSIM_STATE_GOING);
+	modsim_point_hit(m->k, MODSIM_PT_UNLOAD_AFTER_GOING, m);
+	err = modsim_mod_run_exit(m);
+	return err == -ETIMEDOUT ? err : 0;
+}
+
+const struct modsim_strategy modsim_preset_linux319 = {
+	.name = "linux319",
+	.post = "history",
+	.caller = "state check, then atomic increment unless the count is zero (one shared atomic)",
+	.unloader = "subtract the base; zero: GOING and exit; else restore it and EWOULDBLOCK (never waits)",
+	.author = "nothing; but every subsystem takes an owner and may fail a call",
+	.predict = {
+		[MODSIM_HZ_A] = MODSIM_SAFE,
+		[MODSIM_HZ_B] = MODSIM_SAFE,
+		[MODSIM_HZ_P] = MODSIM_SAFE,
+		[MODSIM_HZ_T] = MODSIM_SAFE,
+		[MODSIM_HZ_L] = MODSIM_SAFE,
+		[MODSIM_HZ_S] = MODSIM_SAFE,
+	},
+	.why = {
+		[MODSIM_HZ_A] = "a caller holds a count across the call; unload wins only when the count minus the base is zero, and then no get can succeed",
+		[MODSIM_HZ_B] = "gets fail unless LIVE, so nobody got in while init ran",
+		[MODSIM_HZ_P] = "the subsystem's own count covers the call, so a self-put never drops the last count",
+		[MODSIM_HZ_T] = "timer callbacks go through enter, which fails once the module is GOING",
+		[MODSIM_HZ_L] = "an open file holds a count: unload says EWOULDBLOCK until it is closed",
+		[MODSIM_HZ_S] = "nothing stops the world, so nothing can deadlock on it",
+	},
+	.priv_size = sizeof(struct l319_priv),
+	.enter = l319_get,
+	.exit = l319_put,
+	.get = l319_get,
+	.put = l319_put,
+	.refcount = l319_refcount,
+	.mod_setup = l319_setup,
+	.unload = l319_unload,
+};
