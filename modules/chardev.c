@@ -84,9 +84,26 @@ static int chardev_init(void)
 	return register_chrdev("chardev", &chardev_fops);
 }
 
+/* After stop the device is already gone: -ENOENT then, and nothing to do. */
 static void chardev_exit(void)
 {
 	unregister_chrdev("chardev");
+}
+
+/*
+ * Two-stage delete (the self presets): stop makes the device unfindable;
+ * files already open keep working and keep their self-count, which the
+ * kernel waits for (or, under self-restart, restart registers it again).
+ */
+static int chardev_stop(void)
+{
+	unregister_chrdev("chardev");
+	return 0;
+}
+
+static void chardev_restart(void)
+{
+	register_chrdev("chardev", &chardev_fops);
 }
 
 /* FreeBSD-style: refuse to be unloaded while a file is open. */
@@ -100,4 +117,6 @@ MODSIM_MODULE(.name = "chardev",
 	      .hazard = "L",
 	      .init = chardev_init,
 	      .exit = chardev_exit,
+	      .stop = chardev_stop,
+	      .restart = chardev_restart,
 	      .quiesce = chardev_quiesce);

@@ -24,10 +24,18 @@ static void hook_spin(unsigned int us)
 	while ((t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000 < us);
 }
 
+/*
+ * module_self_enter/exit cost one call elsewhere; under the self presets
+ * they are the module's own count (post option 2), which a module written
+ * for them must keep.
+ */
 static int hook_fn(struct hook_ops *ops, void *data)
 {
+	if (!module_self_enter(THIS_MODULE))
+		return HOOK_CONTINUE; /* stopped: being unloaded */
 	atomic_fetch_add_explicit(&hook_calls, 1, memory_order_relaxed);
 	hook_spin(delay_us);
+	module_self_exit(THIS_MODULE);
 	return HOOK_CONTINUE;
 }
 
@@ -43,13 +51,28 @@ static int hook_init(void)
 	return register_hook(&hook_entry);
 }
 
+/* After stop the hook is already gone: -ENOENT then, and nothing to do. */
 static void hook_exit(void)
 {
 	unregister_hook(&hook_entry);
+}
+
+/* Two-stage delete (the self presets): stop makes the hook unfindable. */
+static int hook_stop(void)
+{
+	unregister_hook(&hook_entry);
+	return 0;
+}
+
+static void hook_restart(void)
+{
+	register_hook(&hook_entry);
 }
 
 MODSIM_MODULE(.name = "hook",
 	      .description = "one hook that counts its calls",
 	      .hazard = "A",
 	      .init = hook_init,
-	      .exit = hook_exit);
+	      .exit = hook_exit,
+	      .stop = hook_stop,
+	      .restart = hook_restart);

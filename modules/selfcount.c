@@ -10,7 +10,14 @@
 static unsigned int delay_us;
 module_param(delay_us, uint, "the hook busy-waits this long while counted");
 
-/* Set by stop (two-stage delete): new entries do no work. */
+/*
+ * Two-stage delete (post option 2): stop makes the module unfindable
+ * (unregisters its hook) and marks it stopped, so a caller that found the
+ * hook just before does no work; the kernel then waits for quiescence, and
+ * only then does exit destroy what is left.  A stop that merely set a flag
+ * would leave the hook findable until exit, and a caller finding it during
+ * exit would enter after the kernel's last wait: the race this avoids.
+ */
 static atomic_bool selfcount_stopped;
 static atomic_ulong selfcount_calls;
 /* Hook calls inside the module, as the module itself sees them (for quiesce). */
@@ -56,6 +63,7 @@ static int selfcount_init(void)
 	return register_hook(&selfcount_ops);
 }
 
+/* After stop the hook is already gone: -ENOENT then, and nothing to do. */
 static void selfcount_exit(void)
 {
 	unregister_hook(&selfcount_ops);
@@ -64,12 +72,14 @@ static void selfcount_exit(void)
 static int selfcount_stop(void)
 {
 	atomic_store_explicit(&selfcount_stopped, true, memory_order_release);
+	unregister_hook(&selfcount_ops);
 	return 0;
 }
 
 static void selfcount_restart(void)
 {
 	atomic_store_explicit(&selfcount_stopped, false, memory_order_release);
+	register_hook(&selfcount_ops);
 }
 
 /*
