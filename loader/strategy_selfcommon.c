@@ -50,28 +50,38 @@ long modsim_self_count(struct modsim_mod *m)
 	return atomic_load(&self_priv(m)->count);
 }
 
+/*
+ * Stop makes the module unfindable before the quiescence wait: the module's
+ * stop hook withdraws what it registered, and the kernel withdraws what only
+ * it can, the module's exported symbols.  A caller that found the module
+ * before is then covered by the wait; none can find it after.
+ */
 int modsim_self_stop(struct modsim_mod *m)
 {
 	struct modsim_self_priv *p = self_priv(m);
-	int err;
+	int err = 0;
 
 	atomic_store(&p->stopped, 1);
-	if (!modsim_mod_has(m, "stop"))
-		return 0;
-	err = modsim_mod_run_hook(m, "stop");
-	if (!err)
-		return 0;
+	if (modsim_mod_has(m, "stop"))
+		err = modsim_mod_run_hook(m, "stop");
 	if (err == -ETIMEDOUT)
 		return err; /* stuck: it stays stopped; the watchdog said why */
-	atomic_store(&p->stopped, 0);
-	if (err == -EBUSY)
-		return modsim_err(-EBUSY, "rmmod %s: the module's stop hook refused (busy)", m->name);
-	return modsim_err(err, "rmmod %s: the module's stop hook failed: %s", m->name,
-			  modsim_errname(err));
+	if (err) {
+		atomic_store(&p->stopped, 0);
+		if (err == -EBUSY)
+			return modsim_err(-EBUSY, "rmmod %s: the module's stop hook refused (busy)",
+					  m->name);
+		return modsim_err(err, "rmmod %s: the module's stop hook failed: %s", m->name,
+				  modsim_errname(err));
+	}
+	modsim_symtab_remove(m);
+	return 0;
 }
 
 void modsim_self_restart(struct modsim_mod *m)
 {
+	/* Under load_mutex nobody else can have taken the names meanwhile. */
+	modsim_symtab_add(m);
 	atomic_store(&self_priv(m)->stopped, 0);
 	if (modsim_mod_has(m, "restart"))
 		modsim_mod_run_hook(m, "restart");

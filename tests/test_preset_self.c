@@ -78,6 +78,28 @@ static void test_self_enter_refused_after_stop(void **state)
 }
 
 /*
+ * Stop makes the module unfindable before the quiescence wait: the kernel
+ * withdraws its exported symbols too (a module cannot), so no caller can
+ * find exporter_add once the unloader is waiting.
+ */
+static void test_self_stop_withdraws_exports(void **state)
+{
+	struct modsim_kernel *k = *state;
+	struct pu_thread u;
+	long r = 0;
+
+	pu_load(k, "exporter", NULL);
+	assert_int_equal(modsim_symbol_call(k, "exporter_add", 1, &r), 0);
+	assert_int_equal(modsim_point_trap(k, MODSIM_PT_UNLOAD_WAIT, "exporter"), 0);
+	pu_start(&u, k, PU_UNLOAD, "exporter", NULL, 0);
+	assert_int_equal(modsim_point_wait_parked(k, MODSIM_PT_UNLOAD_WAIT, PU_WAIT_MS), 0);
+	assert_int_equal(modsim_symbol_call(k, "exporter_add", 1, &r), -ENOENT);
+	modsim_point_release(k, MODSIM_PT_UNLOAD_WAIT);
+	assert_int_equal(pu_join(&u), 0);
+	assert_int_equal(pu_violations(k), 0);
+}
+
+/*
  * L: a held self count (an open file's) makes unload wait.  The holder drops
  * it from module code and parks right after the put: the unloader, woken,
  * waits for quiescence again before exit, so the holder returns safely.
@@ -197,6 +219,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_self_unload_waits_for_put_then_return, setup,
 						pu_teardown),
 		cmocka_unit_test_setup_teardown(test_self_enter_refused_after_stop, setup, pu_teardown),
+		cmocka_unit_test_setup_teardown(test_self_stop_withdraws_exports, setup, pu_teardown),
 		cmocka_unit_test_setup_teardown(test_self_unload_waits_for_held_count, setup,
 						pu_teardown),
 		cmocka_unit_test_setup_teardown(test_self_unload_nowait_held, setup, pu_teardown),
