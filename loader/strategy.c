@@ -11,27 +11,23 @@
  * The built-in presets.  Adding one is one file, strategy_NAME.c, that
  * defines `const struct modsim_strategy modsim_preset_NAME`, plus one
  * declaration and one entry below (in listing order).
- *
- * MODSIM_PRESET_PENDING marks presets whose file is still being written
- * (a weak reference, skipped while absent); the mark goes when it lands.
  */
-#define MODSIM_PRESET_PENDING __attribute__((weak))
 extern const struct modsim_strategy modsim_preset_none;
-extern const struct modsim_strategy modsim_preset_inc MODSIM_PRESET_PENDING;
+extern const struct modsim_strategy modsim_preset_inc;
 extern const struct modsim_strategy modsim_preset_try;
-extern const struct modsim_strategy modsim_preset_try_drain MODSIM_PRESET_PENDING;
-extern const struct modsim_strategy modsim_preset_self MODSIM_PRESET_PENDING;
-extern const struct modsim_strategy modsim_preset_self_restart MODSIM_PRESET_PENDING;
-extern const struct modsim_strategy modsim_preset_self_noquiesce MODSIM_PRESET_PENDING;
-extern const struct modsim_strategy modsim_preset_nounload MODSIM_PRESET_PENDING;
-extern const struct modsim_strategy modsim_preset_twoinit MODSIM_PRESET_PENDING;
-extern const struct modsim_strategy modsim_preset_stopworld MODSIM_PRESET_PENDING;
-extern const struct modsim_strategy modsim_preset_linux26 MODSIM_PRESET_PENDING;
-extern const struct modsim_strategy modsim_preset_linux319 MODSIM_PRESET_PENDING;
-extern const struct modsim_strategy modsim_preset_rcu MODSIM_PRESET_PENDING;
-extern const struct modsim_strategy modsim_preset_percpu_ref MODSIM_PRESET_PENDING;
-extern const struct modsim_strategy modsim_preset_rundown MODSIM_PRESET_PENDING;
-extern const struct modsim_strategy modsim_preset_quiesce MODSIM_PRESET_PENDING;
+extern const struct modsim_strategy modsim_preset_try_drain;
+extern const struct modsim_strategy modsim_preset_self;
+extern const struct modsim_strategy modsim_preset_self_restart;
+extern const struct modsim_strategy modsim_preset_self_noquiesce;
+extern const struct modsim_strategy modsim_preset_nounload;
+extern const struct modsim_strategy modsim_preset_twoinit;
+extern const struct modsim_strategy modsim_preset_stopworld;
+extern const struct modsim_strategy modsim_preset_linux26;
+extern const struct modsim_strategy modsim_preset_linux319;
+extern const struct modsim_strategy modsim_preset_rcu;
+extern const struct modsim_strategy modsim_preset_percpu_ref;
+extern const struct modsim_strategy modsim_preset_rundown;
+extern const struct modsim_strategy modsim_preset_quiesce;
 
 static const struct modsim_strategy *const table[] = {
 	/* the post's five families */
@@ -56,23 +52,10 @@ static const struct modsim_strategy *const table[] = {
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
-/* The presets present, in table order; built once. */
-static const struct modsim_strategy *presets[NTABLE];
-static size_t npresets;
-static pthread_once_t presets_once = PTHREAD_ONCE_INIT;
-
-static void presets_build(void)
-{
-	for (size_t i = 0; i < NTABLE; i++)
-		if (table[i])
-			presets[npresets++] = table[i];
-}
-
 MODSIM_API const struct modsim_strategy *const *modsim_strategy_all(size_t *n)
 {
-	pthread_once(&presets_once, presets_build);
-	*n = npresets;
-	return presets;
+	*n = NTABLE;
+	return table;
 }
 
 MODSIM_API const struct modsim_strategy *modsim_strategy_find(const char *name)
@@ -158,13 +141,15 @@ int modsim_strategy_resolve(const char *name, const struct modsim_strategy **out
 		return modsim_err(-ENOENT, "strategy: no name given");
 	if (strchr(name, '/'))
 		return load_so(name, out, handle);
+	if (strchr(name, '+')) /* composed on the init axis (strategy_compose.c) */
+		return modsim_strategy_compose(name, out);
 	*out = modsim_strategy_find(name);
 	if (*out)
 		return 0;
 	known[0] = '\0';
-	for (size_t i = 0; i < npresets && used < sizeof(known); i++) {
+	for (size_t i = 0; i < NTABLE && used < sizeof(known); i++) {
 		int n = snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
-				 presets[i]->name);
+				 table[i]->name);
 		if (n > 0)
 			used += (size_t)n;
 	}

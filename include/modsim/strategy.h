@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <modsim/compiler.h>
 #include <modsim/kernel.h>
@@ -202,6 +203,74 @@ MODSIM_API int modsim_wait_quiescence(struct modsim_kernel *k);
 /** modsim_point - pass race point @id on the current thread.  Any thread. */
 MODSIM_API void modsim_point(struct modsim_kernel *k, enum modsim_point_id id,
 			     struct modsim_mod *m);
+
+/**
+ * modsim_strategy_compose - a preset composed on the init axis: "BASE+twoinit"
+ * (two-stage init: reserve, then BASE's load with commit as its init) or
+ * "BASE+stopworld-init" (BASE's load with the world stopped).  Everything
+ * else is BASE's.  Predictions: B from the init axis (safe), S unsafe when
+ * init stops the world, the rest BASE's.  modsim_kernel_create() and
+ * modsim_set_strategy() accept such names.
+ * @name: "BASE+INIT"; BASE a built-in preset; INIT twoinit (alias
+ *        two-stage) or stopworld-init (alias stopworld)
+ * @out:  the composed preset; made once per name, valid for the process
+ * Return: 0, -ENOENT (unknown base or init choice), -EINVAL (not a
+ * composition, or BASE already inits that way), -ENOMEM.
+ */
+MODSIM_API int modsim_strategy_compose(const char *name, const struct modsim_strategy **out);
+
+/** enum modsim_axis - the independent choices a preset is made of. */
+enum modsim_axis {
+	MODSIM_AXIS_INIT,   /* direct | two-stage | stop-the-world */
+	MODSIM_AXIS_CALLER, /* nothing | shared count | try count | self count | per-CPU count |
+			     * biased atomic | read-side section | rundown */
+	MODSIM_AXIS_UNLOAD, /* free at once | refuse if busy | drain | quiesce+wait |
+			     * quiesce+restart | refuse always | stop-the-world | grace period |
+			     * kill+switch | veto */
+	MODSIM_AXIS__COUNT
+};
+
+/** modsim_axis_name - "init", "caller", "unload". */
+MODSIM_API const char *modsim_axis_name(enum modsim_axis a);
+
+/**
+ * modsim_strategy_axis - where preset @name sits on axis @a ("try count"),
+ * composed names included ("try+twoinit" is two-stage on init).
+ * Return: the choice, or "?" for a preset the table does not know (a .so).
+ */
+MODSIM_API const char *modsim_strategy_axis(const char *name, enum modsim_axis a);
+
+/**
+ * modsim_strategies_print - `modsim strategies`: every built-in preset with
+ * the post's option, its caller and unload lines, the predicted outcome
+ * per hazard and what a module author must write; then the presets as
+ * choices on the three axes; then the hazards' legend.
+ * @f:        where it goes
+ * @markdown: markdown tables instead of aligned text
+ */
+MODSIM_API void modsim_strategies_print(FILE *f, bool markdown);
+
+/** How modsim_strategies_show() prints. */
+enum modsim_listing { MODSIM_LIST_TEXT, MODSIM_LIST_MARKDOWN, MODSIM_LIST_NAMES };
+
+/**
+ * modsim_strategies_show - modsim_strategies_print() for some presets.
+ * @list: comma-separated names (built-in, composed, or .so paths), or NULL
+ *        for every built-in preset; with a list, each preset's reason per
+ *        hazard (@why) is printed too
+ * @how:  text, markdown, or the names alone, one a line
+ * Return: 0, or a negative errno (unknown strategy) with modsim_last_error().
+ */
+MODSIM_API int modsim_strategies_show(FILE *f, const char *list, enum modsim_listing how);
+
+/**
+ * modsim_cmd_strategies - the `modsim strategies` command: parse the words
+ * after "strategies" ([--markdown] [--names]) and print.
+ * @strategy: the global --strategy: show only it; NULL: every preset
+ * Return: the exit status (0, 1 unknown strategy, 2 bad usage).
+ */
+MODSIM_API int modsim_cmd_strategies(int argc, char **argv, const char *strategy, FILE *out,
+				     FILE *err);
 
 #ifdef __cplusplus
 }
