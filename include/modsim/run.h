@@ -71,6 +71,9 @@ MODSIM_API unsigned long modsim_run_violations(const struct modsim_run_result *r
 
 /**
  * modsim_run - run one trial.
+ * Run one trial at a time per process: a trial keeps 768 unloaded
+ * generations quarantined, most of the process-wide fault-attribution
+ * table (4096 segments); trials in parallel belong in separate processes.
  * Return: 0 when the trial ran (whatever it found), or a negative errno with
  * modsim_last_error() saying what was wrong with the configuration.
  */
@@ -85,13 +88,32 @@ MODSIM_API void modsim_run_print(FILE *f, enum modsim_format fmt,
 				 const struct modsim_run_result *res);
 
 /**
+ * modsim_run_csv_header - the CSV header line that modsim_run_print(CSV)
+ * prints before its row (for tables of many trials).
+ */
+MODSIM_API void modsim_run_csv_header(FILE *f);
+
+/** modsim_run_csv_row - one trial as one CSV row, without the header. */
+MODSIM_API void modsim_run_csv_row(FILE *f, const struct modsim_run_config *cfg,
+				   const struct modsim_run_result *res);
+
+/**
+ * modsim_run_main - the `modsim run` command: parse @argv (argv[0] is
+ * "run"), run the trial, print its result on @out and errors (one line)
+ * on @err.
+ * Return: the exit status: 0 the trial ran, 3 with --fail-on-violation when a
+ * violation (not a leak) was seen, 2 usage error, 1 runtime error.
+ */
+MODSIM_API int modsim_run_main(int argc, char **argv, FILE *out, FILE *err);
+
+/**
  * modsim_scenario_names - the built-in scenarios, NULL-terminated:
  * unload-race, half-init, put-return, timer, long-session, init-sleep,
  * dependency, mixed.
  */
 MODSIM_API const char *const *modsim_scenario_names(void);
 
-/** modsim_scenario_hazard - the hazard a built-in scenario exercises ("A".."S", "mixed"). */
+/** modsim_scenario_hazard - the hazards a built-in scenario exercises ("A".."S", a set such as "A+L", or "mixed"). */
 MODSIM_API const char *modsim_scenario_hazard(const char *scenario);
 
 #ifdef __cplusplus

@@ -1,0 +1,464 @@
+/* modsim run: one trial: a kernel under the preset, workers, the scenario's loader loop, the result. */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <modsim/run.h>
+
+#include "scenario.h"
+
+#include "internal.h"
+
+#define RUN_MAX_WORKERS 128
+#define RUN_SPARE_CPUS 8   /* the loader, modprobe and timer threads, a stuck init's thread */
+#define RUN_MIN_CPUS 16
+/*
+ * Unloaded generations kept reserved and inaccessible.  A trial unloads
+ * thousands of generations a second, and a caller delayed in a race window
+ * (amplified, or just descheduled) must still hit a reserved page, or its
+ * fault cannot be attributed and the simulator aborts.  At 4 range slots a
+ * generation this takes 3072 of the process's 4096 (quarantine.c).
+ */
+#define RUN_QUARANTINE 768
+#define RUN_MAX_DURATION_MS (24u * 3600 * 1000)
+/* With --cycles there is no deadline: a module refused this long is left for the next cycle. */
+#define RUN_GIVE_UP_NS (5ULL * 1000000000ULL)
+
+/*
+ * struct trial - the state of one modsim_run().
+ *
+ * The loader thread owns @names, @loaded, @retired and @cycles while it runs;
+ * the calling thread reads them after joining it.  @lock protects @done
+ * (the loader finished on its own), signalled through @cond.
+ */
+struct trial {
+	const struct modsim_run_config *cfg;
+	struct modsim_scenario s;
+	struct modsim_kernel *k;
+	FILE *log;
+	uint64_t t0;
+	_Atomic uint64_t first_ns; /* when the kernel first reported a race violation */
+
+	char names[SCN_MAX_MODULES][MODSIM_NAME_MAX];
+	char *params[SCN_MAX_MODULES][SCN_MAX_PARAMS];
+	bool loaded[SCN_MAX_MODULES], retired[SCN_MAX_MODULES];
+	unsigned int flags; /* modsim_unload() flags */
+
+	pthread_t loader;
+	_Atomic int stop;
+	unsigned long cycles;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+};
+
+void (*modsim_run_observe)(struct modsim_kernel *k, void *arg);
+void *modsim_run_observe_arg;
+
+MODSIM_API void modsim_run_config_default(struct modsim_run_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->strategy, sizeof(cfg->strategy), "none");
+	snprintf(cfg->scenario, sizeof(cfg->scenario), "unload-race");
+	cfg->workers = 2;
+	cfg->duration_ms = 2000;
+	cfg->seed = 1;
+}
+
+MODSIM_API unsigned long modsim_run_violations(const struct modsim_run_result *res)
+{
+	unsigned long n = 0;
+
+	for (int v = 0; v < MODSIM_V__COUNT; v++)
+		if (v != MODSIM_V_LEAK)
+			n += res->stats.violations[v];
+	return n;
+}
+
+/* ---- the kernel's log: kept off the terminal, watched for the first violation ---- */
+
+/* Does @buf hold the report line of a violation that counts as the race? */
+static bool log_is_race(const char *buf, size_t size)
+{
+	char pat[64];
+
+	for (int v = 0; v < MODSIM_V__COUNT; v++) {
+		if (v == MODSIM_V_LEAK)
+			continue;
+		snprintf(pat, sizeof(pat), "modsim: %s:", modsim_vkind_name(v));
+		if (memmem(buf, size, pat, strlen(pat)))
+			return true;
+	}
+	return false;
+}
+
+static ssize_t log_write(void *cookie, const char *buf, size_t size)
+{
+	struct trial *t = cookie;
+	uint64_t none = 0;
+
+	if (!atomic_load_explicit(&t->first_ns, memory_order_relaxed) && log_is_race(buf, size))
+		atomic_compare_exchange_strong(&t->first_ns, &none, modsim_now_ns());
+	return (ssize_t)size;
+}
+
+static FILE *log_open(struct trial *t)
+{
+	cookie_io_functions_t io = { .write = log_write };
+	FILE *f = fopencookie(t, "w", io);
+
+	/* Unbuffered: each report reaches log_write when it is printed. */
+	if (f)
+		setvbuf(f, NULL, _IONBF, 0);
+	return f;
+}
+
+/* ---- the loader loop ---- */
+
+static bool trial_stopping(struct trial *t)
+{
+	return atomic_load_explicit(&t->stop, memory_order_acquire);
+}
+
+static bool mod_stuck(struct trial *t, unsigned int i)
+{
+	struct modsim_mod *m;
+
+	if (!t->names[i][0])
+		return false;
+	m = modsim_find(t->k, t->names[i]);
+	return m && modsim_mod_state(m) == MODSIM_STATE_STUCK;
+}
+
+/*
+ * insmod module @i.  A failure is counted by the kernel; one that no later
+ * load can undo retires the module.
+ * Return: whether the load reached the module (loaded, or its init failed),
+ * as opposed to finding it already there or retiring it.
+ */
+static bool trial_load(struct trial *t, unsigned int i)
+{
+	const struct scn_module *sm = &t->s.mods[i];
+	struct modsim_mod *m;
+	int err;
+
+	err = modsim_load(t->k, sm->spec, sm->nparams, t->params[i], &m);
+	if (!err) {
+		snprintf(t->names[i], sizeof(t->names[i]), "%s", m->name);
+		t->loaded[i] = true;
+		return true;
+	}
+	/* Init hung (stuck), a name clash, or glibc kept the object mapped:
+	 * no later load of this module can succeed in this kernel. */
+	if (err == -ETIMEDOUT || err == -EEXIST || err == -EBUSY || mod_stuck(t, i)) {
+		t->retired[i] = true;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * rmmod every module of the cycle that is loaded, in the scenario's order,
+ * passing over refused ones and coming back to them.  -EPERM (the preset
+ * refuses unload) retires the module, loaded; once one is retired so, a
+ * pass in which nothing could be unloaded ends the cycle, because what is
+ * left may be used by it.
+ * Return: how many modules were unloaded.
+ */
+static unsigned int trial_unload_cycled(struct trial *t)
+{
+	bool pending[SCN_MAX_MODULES] = { false };
+	unsigned int n = t->s.nmods, npending = 0, done = 0, pass;
+	bool refused_for_good = false;
+	uint64_t since = modsim_now_ns();
+
+	for (unsigned int i = 0; i < n; i++) {
+		pending[i] = t->loaded[i] && t->s.mods[i].cycle && !t->retired[i];
+		npending += pending[i];
+		refused_for_good |= t->loaded[i] && t->retired[i];
+	}
+	while (npending) {
+		pass = 0;
+		for (unsigned int j = 0; j < n; j++) {
+			unsigned int i = t->s.unload_order == SCN_FORWARD ? j : n - 1 - j;
+			int err;
+
+			if (!pending[i])
+				continue;
+			err = modsim_unload(t->k, t->names[i], t->flags);
+			if (err && err != -ENOENT && err != -EPERM && !mod_stuck(t, i))
+				continue; /* refused for now (-EBUSY, -EWOULDBLOCK, -ETIMEDOUT) */
+			pending[i] = false;
+			npending--;
+			if (err == -EPERM || (err && err != -ENOENT)) {
+				/* Refused for good, or stuck in exit: it stays. */
+				t->retired[i] = true;
+				refused_for_good = true;
+				continue;
+			}
+			t->loaded[i] = false;
+			pass++;
+		}
+		done += pass;
+		if (!npending || trial_stopping(t) || (!pass && refused_for_good))
+			break;
+		if (!t->cfg->duration_ms && modsim_now_ns() - since > RUN_GIVE_UP_NS)
+			break;
+		sched_yield();
+	}
+	return done;
+}
+
+/*
+ * One cycle.  Return: false when the loader can do nothing any more: no
+ * load reached a module and nothing was unloaded (every module left is
+ * retired, or refused because of one that is).
+ */
+static bool trial_cycle(struct trial *t)
+{
+	unsigned int acts = 0;
+
+	for (unsigned int i = 0; i < t->s.nmods && !trial_stopping(t); i++)
+		if (t->s.mods[i].cycle && !t->retired[i] && !t->loaded[i])
+			acts += trial_load(t, i);
+	acts += trial_unload_cycled(t);
+	return acts > 0;
+}
+
+static void *trial_loader(void *arg)
+{
+	struct trial *t = arg;
+	unsigned long want = t->cfg->duration_ms ? 0 : t->cfg->cycles;
+
+	modsim_fault_thread_init();
+	while (!trial_stopping(t) && (!want || t->cycles < want)) {
+		if (!trial_cycle(t))
+			break;
+		t->cycles++;
+	}
+	if (modsim_cpu_peek(t->k))
+		modsim_cpu_release_self(t->k);
+	modsim_fault_thread_fini();
+
+	pthread_mutex_lock(&t->lock);
+	t->done = true;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+	return NULL;
+}
+
+/* ---- setting a trial up ---- */
+
+static int trial_check_config(const struct modsim_run_config *cfg)
+{
+	if (!cfg->strategy[0])
+		return modsim_err(-EINVAL, "run: no strategy given");
+	if (!cfg->scenario[0])
+		return modsim_err(-EINVAL, "run: no scenario given");
+	if (cfg->workers > RUN_MAX_WORKERS)
+		return modsim_err(-EINVAL, "run: %u workers; at most %d", cfg->workers,
+				  RUN_MAX_WORKERS);
+	if (!cfg->duration_ms && !cfg->cycles)
+		return modsim_err(-EINVAL, "run: neither a duration nor a number of cycles");
+	if (cfg->duration_ms > RUN_MAX_DURATION_MS)
+		return modsim_err(-EINVAL, "run: a duration of %u ms is more than a day",
+				  cfg->duration_ms);
+	if (cfg->namplify > MODSIM_RUN_MAX_AMPLIFY)
+		return modsim_err(-EINVAL, "run: %u amplifier settings; at most %d", cfg->namplify,
+				  MODSIM_RUN_MAX_AMPLIFY);
+	for (unsigned int i = 0; i < cfg->namplify; i++) {
+		const struct modsim_amplify *a = &cfg->amplify[i];
+
+		if (a->point < -1 || a->point >= MODSIM_PT__COUNT || !(a->prob >= 0.0 && a->prob <= 1.0) ||
+		    (unsigned int)a->how > MODSIM_DELAY_SLEEP)
+			return modsim_err(-EINVAL, "run: amplifier setting %u is out of range", i + 1);
+	}
+	return 0;
+}
+
+static int trial_kernel(struct trial *t)
+{
+	const struct modsim_run_config *cfg = t->cfg;
+	struct modsim_config kc;
+	char spec[SCN_AMPLIFY_MAX * 2];
+	char path[PATH_MAX];
+	int err;
+
+	modsim_config_default(&kc);
+	kc.strategy = cfg->strategy;
+	kc.seed = (unsigned long)cfg->seed;
+	kc.max_cpus = cfg->workers + RUN_SPARE_CPUS;
+	if (kc.max_cpus < RUN_MIN_CPUS)
+		kc.max_cpus = RUN_MIN_CPUS;
+	kc.quarantine_max = RUN_QUARANTINE;
+	kc.init_timeout_ms = t->s.init_timeout_ms;
+	kc.unload_timeout_ms = t->s.unload_timeout_ms;
+	kc.timer_thread = t->s.timer_thread;
+	kc.allow_force = t->s.force;
+	kc.log = t->log;
+	err = modsim_kernel_create(&kc, &t->k);
+	if (err)
+		return err;
+
+	modsim_run_amplify_spec(cfg, &t->s, spec, sizeof(spec));
+	err = modsim_amplify_apply(t->k, spec);
+	if (err)
+		return err;
+	/* A module that is not there is a setup error, not a finding. */
+	for (unsigned int i = 0; i < t->s.nmods; i++) {
+		err = modsim_modpath_resolve(t->k, t->s.mods[i].spec, path, sizeof(path));
+		if (err)
+			return err;
+		for (int p = 0; p < t->s.mods[i].nparams; p++)
+			t->params[i][p] = t->s.mods[i].params[p];
+	}
+	return 0;
+}
+
+/* Modules that stay for the whole trial: loaded before the workers start. */
+static int trial_load_static(struct trial *t)
+{
+	for (unsigned int i = 0; i < t->s.nmods; i++) {
+		if (t->s.mods[i].cycle && t->s.action != SCN_HOLD)
+			continue;
+		trial_load(t, i);
+		if (!t->loaded[i])
+			return modsim_err(-EINVAL, "scenario %s: a module that stays must load: %s",
+					  t->s.name, modsim_last_error());
+	}
+	return 0;
+}
+
+static bool mix_empty(const struct modsim_mix *mix)
+{
+	return !mix->hook && !mix->chrdev && !mix->notifier && !mix->symbol;
+}
+
+/* Wait until the loader is done or the duration is over. */
+static void trial_wait(struct trial *t)
+{
+	struct timespec until;
+	uint64_t end = t->t0 + (uint64_t)t->cfg->duration_ms * 1000000ULL;
+
+	until.tv_sec = (time_t)(end / 1000000000ULL);
+	until.tv_nsec = (long)(end % 1000000000ULL);
+	pthread_mutex_lock(&t->lock);
+	while (!t->done) {
+		if (!t->cfg->duration_ms)
+			pthread_cond_wait(&t->cond, &t->lock);
+		else if (pthread_cond_clockwait(&t->cond, &t->lock, CLOCK_MONOTONIC, &until) ==
+			 ETIMEDOUT)
+			break;
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* Start the workers and the loader, wait, stop them: the trial proper. */
+static int trial_race(struct trial *t, struct modsim_run_result *res)
+{
+	bool workers = t->cfg->workers && !mix_empty(&t->s.mix);
+	bool loader = t->s.action != SCN_HOLD;
+	uint64_t t1;
+	int err;
+
+	t->t0 = modsim_now_ns();
+	if (workers) {
+		err = modsim_workers_start(t->k, t->cfg->workers, &t->s.mix);
+		if (err)
+			return err;
+	}
+	if (loader && pthread_create(&t->loader, NULL, trial_loader, t)) {
+		if (workers)
+			modsim_workers_stop(t->k);
+		return modsim_err(-EAGAIN, "run: cannot create the loader thread");
+	}
+	if (!loader)
+		t->done = !t->cfg->duration_ms;
+	trial_wait(t);
+	atomic_store_explicit(&t->stop, 1, memory_order_release);
+	if (loader)
+		pthread_join(t->loader, NULL);
+	t1 = modsim_now_ns();
+	if (workers)
+		modsim_workers_stop(t->k);
+
+	modsim_stats_get(t->k, &res->stats);
+	if (modsim_run_observe)
+		modsim_run_observe(t->k, modsim_run_observe_arg);
+	res->cycles = t->cycles;
+	res->elapsed_ns = t1 - t->t0;
+	if (modsim_run_violations(res)) {
+		uint64_t first = atomic_load(&t->first_ns);
+
+		res->first_violation_ns = first > t->t0 ? first - t->t0 : 1;
+		if (!first)
+			res->first_violation_ns = res->elapsed_ns;
+	}
+	return 0;
+}
+
+MODSIM_API int modsim_run(const struct modsim_run_config *cfg, struct modsim_run_result *res)
+{
+	char msg[1024];
+	struct trial *t;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	err = trial_check_config(cfg);
+	if (err)
+		return err;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return modsim_err(-ENOMEM, "run: out of memory");
+	t->cfg = cfg;
+	pthread_mutex_init(&t->lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&t->cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+
+	err = modsim_scenario_resolve(cfg->scenario, &t->s);
+	if (err)
+		goto free_trial;
+	if (t->s.action == SCN_HOLD && !cfg->duration_ms) {
+		err = modsim_err(-EINVAL, "run: scenario %s holds its modules (action=hold); give a duration, not cycles",
+				 t->s.name);
+		goto free_trial;
+	}
+	t->flags = (t->s.nowait ? MODSIM_UNLOAD_NOWAIT : 0) | (t->s.force ? MODSIM_UNLOAD_FORCE : 0);
+	t->log = log_open(t);
+	if (!t->log) {
+		err = modsim_err(-ENOMEM, "run: cannot open the kernel's log");
+		goto free_trial;
+	}
+	err = trial_kernel(t);
+	if (err)
+		goto destroy_kernel;
+	err = trial_load_static(t);
+	if (err)
+		goto destroy_kernel;
+	err = trial_race(t, res);
+
+destroy_kernel:
+	/* Forces out whatever is still loaded; its reports are not the trial's. */
+	if (err)
+		snprintf(msg, sizeof(msg), "%s", modsim_last_error());
+	modsim_kernel_destroy(t->k);
+	fclose(t->log);
+	if (err)
+		modsim_err(err, "%s", msg);
+free_trial:
+	pthread_cond_destroy(&t->cond);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+	return err;
+}

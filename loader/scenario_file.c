@@ -1,0 +1,322 @@
+/* Scenario files: a scenario written as INI ([scenario] [module] [workers] [loader]), read with libinih. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+
+#include "internal.h"
+
+#ifdef MODSIM_HAVE_INIH
+#include <ini.h>
+
+/*
+ * struct scn_file - one parse.  The reader counts lines and [section]
+ * headers, so that the handler can name the line of an error and tell a
+ * new [module] section from the next key of the same one.
+ * @msg: the first error, "FILE:LINE: what"
+ */
+struct scn_file {
+	const char *path;
+	char dir[PATH_MAX]; /* the file's directory, for relative module paths */
+	FILE *f;
+	struct modsim_scenario *s;
+	unsigned int line;
+	unsigned int sections;   /* [section] headers read so far */
+	unsigned int module_sec; /* the header number of the current [module] */
+	bool in_module;
+	bool has_name;
+	char msg[512];
+};
+
+static int scn_fail(struct scn_file *sf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* fgets that counts lines and section headers (inih's ini_reader). */
+static char *scn_reader(char *str, int num, void *stream)
+{
+	struct scn_file *sf = stream;
+	char *r = fgets(str, num, sf->f);
+	const char *p;
+
+	size_t n;
+
+	if (!r)
+		return NULL;
+	sf->line++;
+	n = strlen(r);
+	if (num > 1 && n == (size_t)num - 1 && r[n - 1] != '\n' && !feof(sf->f)) {
+		scn_fail(sf, "line longer than %d characters", num - 2);
+		return NULL;
+	}
+	p = str + strspn(str, " \t");
+	if (*p == '[')
+		sf->sections++;
+	return r;
+}
+
+/* Record the first error; returns 0, which tells inih the line was bad. */
+static int scn_fail(struct scn_file *sf, const char *fmt, ...)
+{
+	char what[384];
+	va_list ap;
+
+	if (sf->msg[0])
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(sf->msg, sizeof(sf->msg), "scenario %s:%u: %s", sf->path, sf->line, what);
+	return 0;
+}
+
+/* A non-negative decimal up to @max. */
+static bool scn_uint(const char *v, unsigned long max, unsigned int *out)
+{
+	unsigned long n;
+	char *end;
+
+	if (*v < '0' || *v > '9')
+		return false;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n > max)
+		return false;
+	*out = (unsigned int)n;
+	return true;
+}
+
+static int scn_text(struct scn_file *sf, char *dst, size_t len, const char *key, const char *v)
+{
+	if (strlen(v) >= len)
+		return scn_fail(sf, "%s: longer than %zu characters", key, len - 1);
+	snprintf(dst, len, "%s", v);
+	return 1;
+}
+
+static int scn_number(struct scn_file *sf, unsigned int *dst, unsigned long max, const char *key,
+		      const char *v)
+{
+	if (!scn_uint(v, max, dst))
+		return scn_fail(sf, "%s: '%s' is not a number from 0 to %lu", key, v, max);
+	return 1;
+}
+
+static int scn_flag(struct scn_file *sf, bool *dst, const char *key, const char *v)
+{
+	if (!modsim_scenario_bool(v, dst))
+		return scn_fail(sf, "%s: '%s' is not yes or no", key, v);
+	return 1;
+}
+
+static int scn_section_scenario(struct scn_file *sf, const char *key, const char *v)
+{
+	struct modsim_scenario *s = sf->s;
+	struct modsim_amplify a[MODSIM_RUN_MAX_AMPLIFY];
+
+	if (!strcmp(key, "name"))
+		return scn_text(sf, s->name, sizeof(s->name), key, v);
+	if (!strcmp(key, "hazard"))
+		return scn_text(sf, s->hazard, sizeof(s->hazard), key, v);
+	if (!strcmp(key, "description"))
+		return scn_text(sf, s->description, sizeof(s->description), key, v);
+	if (!strcmp(key, "amplify")) {
+		if (modsim_amplify_parse(v, a, MODSIM_RUN_MAX_AMPLIFY) < 0)
+			return scn_fail(sf, "%s", modsim_last_error());
+		return scn_text(sf, s->amplify, sizeof(s->amplify), key, v);
+	}
+	if (!strcmp(key, "timer_thread"))
+		return scn_flag(sf, &s->timer_thread, key, v);
+	if (!strcmp(key, "init_timeout_ms"))
+		return scn_number(sf, &s->init_timeout_ms, 600000, key, v);
+	if (!strcmp(key, "unload_timeout_ms"))
+		return scn_number(sf, &s->unload_timeout_ms, 600000, key, v);
+	return scn_fail(sf, "[scenario] has no key '%s' (name, hazard, description, amplify, timer_thread, init_timeout_ms, unload_timeout_ms)",
+			key);
+}
+
+/* The module spec as loaded: a relative path is taken from the file's directory. */
+static int scn_module_spec(struct scn_file *sf, struct scn_module *m, const char *v)
+{
+	int w;
+
+	if (!*v)
+		return scn_fail(sf, "name: empty module name");
+	if (strchr(v, '/') && v[0] != '/' && sf->dir[0])
+		w = snprintf(m->spec, sizeof(m->spec), "%s/%s", sf->dir, v);
+	else
+		w = snprintf(m->spec, sizeof(m->spec), "%s", v);
+	if (w < 0 || (size_t)w >= sizeof(m->spec))
+		return scn_fail(sf, "name: '%s' is too long", v);
+	return 1;
+}
+
+static int scn_section_module(struct scn_file *sf, const char *key, const char *v)
+{
+	struct modsim_scenario *s = sf->s;
+	struct scn_module *m;
+
+	if (!sf->in_module || sf->module_sec != sf->sections) {
+		/* The first key of a new [module] section. */
+		if (s->nmods == SCN_MAX_MODULES)
+			return scn_fail(sf, "more than %d [module] sections", SCN_MAX_MODULES);
+		if (sf->in_module && !sf->has_name)
+			return scn_fail(sf, "the [module] section before this one has no name=");
+		m = &s->mods[s->nmods++];
+		memset(m, 0, sizeof(*m));
+		m->cycle = true;
+		sf->in_module = true;
+		sf->has_name = false;
+		sf->module_sec = sf->sections;
+	}
+	m = &s->mods[s->nmods - 1];
+	if (!strcmp(key, "name")) {
+		sf->has_name = true;
+		return scn_module_spec(sf, m, v);
+	}
+	if (!strcmp(key, "params")) {
+		if (modsim_scenario_params(m, v))
+			return scn_fail(sf, "params: %s", modsim_last_error());
+		return 1;
+	}
+	if (!strcmp(key, "cycle"))
+		return scn_flag(sf, &m->cycle, key, v);
+	return scn_fail(sf, "[module] has no key '%s' (name, params, cycle)", key);
+}
+
+static int scn_section_workers(struct scn_file *sf, const char *key, const char *v)
+{
+	struct modsim_mix *mix = &sf->s->mix;
+
+	if (!strcmp(key, "hook"))
+		return scn_number(sf, &mix->hook, 1000000, key, v);
+	if (!strcmp(key, "chrdev"))
+		return scn_number(sf, &mix->chrdev, 1000000, key, v);
+	if (!strcmp(key, "notifier"))
+		return scn_number(sf, &mix->notifier, 1000000, key, v);
+	if (!strcmp(key, "symbol"))
+		return scn_number(sf, &mix->symbol, 1000000, key, v);
+	if (!strcmp(key, "session_ops"))
+		return scn_number(sf, &mix->session_ops, 1000000, key, v);
+	if (!strcmp(key, "device"))
+		return scn_text(sf, mix->device, sizeof(mix->device), key, v);
+	if (!strcmp(key, "chain"))
+		return scn_text(sf, mix->chain, sizeof(mix->chain), key, v);
+	if (!strcmp(key, "symbol_name"))
+		return scn_text(sf, mix->symbol_name, sizeof(mix->symbol_name), key, v);
+	return scn_fail(sf, "[workers] has no key '%s' (hook, chrdev, notifier, symbol, session_ops, device, chain, symbol_name)",
+			key);
+}
+
+static int scn_section_loader(struct scn_file *sf, const char *key, const char *v)
+{
+	struct modsim_scenario *s = sf->s;
+
+	if (!strcmp(key, "action")) {
+		if (!strcmp(v, "cycle"))
+			s->action = SCN_CYCLE;
+		else if (!strcmp(v, "load-fail"))
+			s->action = SCN_LOAD_FAIL;
+		else if (!strcmp(v, "hold"))
+			s->action = SCN_HOLD;
+		else
+			return scn_fail(sf, "action: '%s' is not cycle, load-fail or hold", v);
+		return 1;
+	}
+	if (!strcmp(key, "unload_order")) {
+		if (!strcmp(v, "reverse"))
+			s->unload_order = SCN_REVERSE;
+		else if (!strcmp(v, "forward"))
+			s->unload_order = SCN_FORWARD;
+		else
+			return scn_fail(sf, "unload_order: '%s' is not reverse or forward", v);
+		return 1;
+	}
+	if (!strcmp(key, "nowait"))
+		return scn_flag(sf, &s->nowait, key, v);
+	if (!strcmp(key, "force"))
+		return scn_flag(sf, &s->force, key, v);
+	return scn_fail(sf, "[loader] has no key '%s' (action, unload_order, nowait, force)", key);
+}
+
+static int scn_handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct scn_file *sf = user;
+
+	if (sf->msg[0])
+		return 0;
+	if (!strcmp(section, "scenario"))
+		return scn_section_scenario(sf, key, value);
+	if (!strcmp(section, "module"))
+		return scn_section_module(sf, key, value);
+	if (!strcmp(section, "workers"))
+		return scn_section_workers(sf, key, value);
+	if (!strcmp(section, "loader"))
+		return scn_section_loader(sf, key, value);
+	if (!*section)
+		return scn_fail(sf, "'%s' before any [section]", key);
+	return scn_fail(sf, "unknown section [%s] (scenario, module, workers, loader)", section);
+}
+
+/* The default name: the file's base name without ".ini". */
+static void scn_default_name(struct modsim_scenario *s, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 4 && !strcmp(base + n - 4, ".ini"))
+		n -= 4;
+	snprintf(s->name, sizeof(s->name), "%.*s", (int)n, base);
+}
+
+int modsim_scenario_load_file(const char *path, struct modsim_scenario *out)
+{
+	struct scn_file sf = { .path = path, .s = out };
+	const char *slash = strrchr(path, '/');
+	int r, e;
+
+	modsim_scenario_init(out);
+	scn_default_name(out, path);
+	if (slash)
+		snprintf(sf.dir, sizeof(sf.dir), "%.*s", (int)(slash - path), path);
+	if (slash == path)
+		snprintf(sf.dir, sizeof(sf.dir), "/");
+
+	sf.f = fopen(path, "r");
+	if (!sf.f) {
+		e = errno;
+		return modsim_err(e == ENOENT ? -ENOENT : -e, "scenario %s: cannot open: %s", path,
+				  strerror(e));
+	}
+	r = ini_parse_stream(scn_reader, &sf, scn_handler, &sf);
+	fclose(sf.f);
+	if (sf.msg[0])
+		return modsim_err(-EINVAL, "%s", sf.msg);
+	if (r == -2)
+		return modsim_err(-ENOMEM, "scenario %s: out of memory", path);
+	if (r > 0)
+		return modsim_err(-EINVAL, "scenario %s:%d: not an INI line (want [section] or key = value)",
+				  path, r);
+	if (r < 0)
+		return modsim_err(-EIO, "scenario %s: cannot read it", path);
+	if (sf.in_module && !sf.has_name)
+		return modsim_err(-EINVAL, "scenario %s: the last [module] section has no name=", path);
+	if (!out->nmods)
+		return modsim_err(-EINVAL, "scenario %s: no [module] section: nothing to load", path);
+	return 0;
+}
+
+#else /* !MODSIM_HAVE_INIH */
+
+int modsim_scenario_load_file(const char *path, struct modsim_scenario *out)
+{
+	modsim_scenario_init(out);
+	return modsim_err(-ENOTSUP, "scenario %s: scenario files need libinih (modsim was built without it)",
+			  path);
+}
+
+#endif /* MODSIM_HAVE_INIH */
