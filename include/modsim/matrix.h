@@ -1,0 +1,301 @@
+/* The race lab's matrix: every preset x every scenario in seeded trials, judged against the post. */
+#ifndef MODSIM_MATRIX_H
+#define MODSIM_MATRIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <modsim/compiler.h>
+#include <modsim/run.h>
+#include <modsim/stats.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MODSIM_MATRIX_MAX 64       /* strategies (and scenarios) in one matrix */
+#define MODSIM_MATRIX_NAME_MAX 256 /* a strategy or scenario name, or a path */
+#define MODSIM_MATRIX_MAX_TRIALS 100000 /* trials per cell */
+
+/**
+ * struct modsim_matrix_config - a matrix to run.
+ * @strategies/@nstrategies: presets (built-in, composed "BASE+INIT", or .so paths), rows
+ * @scenarios/@nscenarios:   built-in scenarios or scenario files, columns
+ * @trials:      seeded trials per cell
+ * @duration_ms: length of each trial
+ * @workers:     worker threads per trial
+ * @seed:        the matrix seed; each trial's seed is derived from it
+ *               (modsim_matrix_trial_seed())
+ * @shard_k/@shard_n: run only the @shard_k-th (1-based) of @shard_n disjoint
+ *               slices of the trials; 1/1 runs them all
+ */
+struct modsim_matrix_config {
+	char strategies[MODSIM_MATRIX_MAX][MODSIM_MATRIX_NAME_MAX];
+	unsigned int nstrategies;
+	char scenarios[MODSIM_MATRIX_MAX][MODSIM_MATRIX_NAME_MAX];
+	unsigned int nscenarios;
+	unsigned int trials;
+	unsigned int duration_ms;
+	unsigned int workers;
+	uint64_t seed;
+	unsigned int shard_k, shard_n;
+};
+
+/** What the post predicts for a cell. */
+enum modsim_matrix_predict {
+	MODSIM_PREDICT_UNKNOWN, /* a scenario file that names no hazard */
+	MODSIM_PREDICT_SAFE,
+	MODSIM_PREDICT_UNSAFE,
+};
+
+/** Whether a cell's trials agree with the prediction. */
+enum modsim_matrix_verdict {
+	MODSIM_VERDICT_NONE,     /* no trials, or no prediction */
+	MODSIM_VERDICT_MATCH,    /* predicted unsafe and found, or predicted safe and not found */
+	MODSIM_VERDICT_MISMATCH, /* predicted safe, and a trial found a violation: a contradiction */
+	MODSIM_VERDICT_UNSEEN,   /* predicted unsafe, no trial found one: a detection limit of
+				  * these trials, not evidence against the prediction */
+};
+
+/**
+ * struct modsim_matrix_trial - one trial: which cell, which seed, what it found.
+ * This is one line of `--jsonl` output (schema "modsim-matrix-trial/1").
+ * @strategy_index/@scenario_index/@trial: position in the matrix (0-based)
+ * @hazard/@predict: the scenario's hazard and the preset's prediction for it
+ * @seed:        the trial's own seed (`modsim run --seed` repeats it)
+ * @matrix_seed/@trials/@duration_ms/@workers/@total: the matrix it belongs
+ *               to (@total: trials in the whole matrix, every shard)
+ * @violations:  race violations (every kind but leaks); @by_kind all kinds
+ * @first_violation_ns: time to the first race violation, 0 if none
+ * @first_kind/@first_module: the first violation's kind and module ("" none)
+ * @ops/@failed_get: calls into module code made / refused, every subsystem
+ * @unload_ns/@world_stop_ns: the trial's distributions
+ */
+struct modsim_matrix_trial {
+	unsigned int strategy_index, scenario_index, trial;
+	char strategy[MODSIM_MATRIX_NAME_MAX];
+	char scenario[MODSIM_MATRIX_NAME_MAX];
+	char hazard[16];
+	enum modsim_matrix_predict predict;
+	uint64_t seed;
+
+	uint64_t matrix_seed;
+	unsigned int trials, duration_ms, workers;
+	unsigned long total;
+
+	unsigned long violations;
+	unsigned long by_kind[MODSIM_V__COUNT];
+	uint64_t first_violation_ns;
+	char first_kind[32];
+	char first_module[64];
+	unsigned long cycles;
+	uint64_t elapsed_ns;
+	unsigned long ops, failed_get;
+	unsigned long unload_attempts, unload_done;
+	struct modsim_dist unload_ns, world_stop_ns;
+};
+
+/**
+ * struct modsim_matrix_cell - one strategy x scenario cell.
+ * @trials:     trials of the cell in the result
+ * @found:      of them, trials that found a race violation
+ * @violations: race violations in all of them
+ * @first_violation_p50_ns: median time to the first violation over the
+ *              trials that found one (0 when none did)
+ */
+struct modsim_matrix_cell {
+	unsigned int trials, found;
+	unsigned long violations;
+	uint64_t first_violation_p50_ns;
+	char hazard[16];
+	enum modsim_matrix_predict predict;
+	enum modsim_matrix_verdict verdict;
+};
+
+/**
+ * struct modsim_matrix_cost - what one strategy cost, over all its trials.
+ * @failed_get_per_mop: failed gets per million calls attempted (made + refused)
+ * @unload_p50_ns:      median over the trials that unloaded of their unload p50
+ * @world_stop_p99_ns:  median over the trials whose world stopped of their p99
+ * @unload_trials/@stop_trials: how many trials those medians are over
+ * @caller_ns_per_op:   caller overhead as measured in the trials: worker time
+ *                      (workers x trial time) per call attempted; includes the
+ *                      amplifier's delays and contention with the loader
+ */
+struct modsim_matrix_cost {
+	unsigned int trials;
+	unsigned long cycles, ops, failed_get;
+	uint64_t worker_ns;
+	double failed_get_per_mop;
+	uint64_t unload_p50_ns, world_stop_p99_ns;
+	unsigned int unload_trials, stop_trials;
+	double caller_ns_per_op;
+};
+
+/**
+ * struct modsim_matrix_result - trials and the table made of them.
+ * @cfg:      the matrix as the trials describe it (lists, trials, duration,
+ *            workers, seed; shard as run, 1/1 for a merge)
+ * @total:    trials in the whole matrix (every shard)
+ * @trial:    the trials, @ntrials of them, in matrix order after tabulating
+ * @cell:     [row * cfg.nscenarios + column], after modsim_matrix_tabulate()
+ * @cost:     [row]
+ * @match/@mismatch/@unseen: cells of each verdict
+ */
+struct modsim_matrix_result {
+	struct modsim_matrix_config cfg;
+	unsigned long total;
+	struct modsim_matrix_trial *trial;
+	size_t ntrials, cap;
+	struct modsim_matrix_cell *cell;
+	struct modsim_matrix_cost *cost;
+	unsigned int match, mismatch, unseen;
+};
+
+/**
+ * modsim_matrix_config_default - the quick matrix `modsim` runs with no
+ * arguments: every built-in preset x every built-in scenario, 1 trial of
+ * 0.3 s per cell, 2 workers, seed 1, no sharding.
+ */
+MODSIM_API void modsim_matrix_config_default(struct modsim_matrix_config *cfg);
+
+/**
+ * modsim_matrix_set_strategies - set the rows from a comma-separated list.
+ * Each name must resolve (preset, composition or .so).
+ * Return: 0, or -EINVAL (empty, repeated or too many names), -ENOENT
+ * (unknown strategy), -ENOMEM, with modsim_last_error(); @cfg's list is
+ * left as it was on error.
+ */
+MODSIM_API int modsim_matrix_set_strategies(struct modsim_matrix_config *cfg, const char *list);
+
+/**
+ * modsim_matrix_set_scenarios - set the columns from a comma-separated list
+ * of built-in scenarios or scenario files.
+ * Return: 0, or -EINVAL, -ENOENT, -ENOMEM with modsim_last_error() (the
+ * list is left as it was on error).
+ */
+MODSIM_API int modsim_matrix_set_scenarios(struct modsim_matrix_config *cfg, const char *list);
+
+/**
+ * modsim_matrix_trial_seed - the seed of trial @trial of cell (@strategy,
+ * @scenario) in a matrix seeded with @seed.  Derived from the names, not
+ * their positions, so the same cell gets the same seeds in any matrix.
+ */
+MODSIM_API uint64_t modsim_matrix_trial_seed(uint64_t seed, const char *strategy,
+					     const char *scenario, unsigned int trial);
+
+/**
+ * modsim_matrix_in_shard - is trial number @index (0-based, in matrix order:
+ * strategy, scenario, trial) in shard @k of @n?  Trials are dealt round-robin
+ * (index mod @n == @k - 1), so every shard gets a share of every preset.
+ */
+MODSIM_API bool modsim_matrix_in_shard(unsigned long index, unsigned int k, unsigned int n);
+
+/**
+ * modsim_matrix_predict - the post's prediction for @scenario under
+ * @strategy: the preset's predict[] for the scenario's hazard; for
+ * "mixed", unsafe when any hazard is unsafe.
+ * @hazard: set to the scenario's hazard ("A".."S", "mixed", "-")
+ * Return: the prediction; MODSIM_PREDICT_UNKNOWN when the strategy or the
+ * scenario cannot be resolved or the scenario names no hazard.
+ */
+MODSIM_API enum modsim_matrix_predict modsim_matrix_predict(const char *strategy,
+							     const char *scenario,
+							     char hazard[16]);
+
+/** Called after each trial: the trial, trials done in this run, and how many it has. */
+typedef void (*modsim_matrix_trial_fn)(const struct modsim_matrix_trial *t, unsigned long done,
+				       unsigned long count, void *arg);
+
+/**
+ * modsim_matrix_run - run the trials of @cfg's shard, one after the other,
+ * and tabulate them.
+ * @on_trial: called after each trial (progress, streaming); may be NULL
+ * @out:      the result; free with modsim_matrix_result_free()
+ * Return: 0, or a negative errno with modsim_last_error() naming the cell
+ * and trial that could not run (the partial result is freed).
+ */
+MODSIM_API int modsim_matrix_run(const struct modsim_matrix_config *cfg,
+				 modsim_matrix_trial_fn on_trial, void *arg,
+				 struct modsim_matrix_result **out);
+
+/** modsim_matrix_result_new - an empty result, to add trials to (merge). NULL: no memory. */
+MODSIM_API struct modsim_matrix_result *modsim_matrix_result_new(void);
+
+/**
+ * modsim_matrix_result_add - add one trial to @r.
+ * Return: 0, or -EINVAL with modsim_last_error() when it does not belong:
+ * another matrix (seed, trials, duration, workers, size), a position that
+ * names another strategy or scenario than before, or a trial already there.
+ */
+MODSIM_API int modsim_matrix_result_add(struct modsim_matrix_result *r,
+					const struct modsim_matrix_trial *t);
+
+/**
+ * modsim_matrix_tabulate - sort @r's trials into matrix order and compute
+ * @r->cfg's lists, the cells, the costs and the verdicts from them alone, so
+ * the same trials give the same table however they were run or merged.
+ * @r->cfg's shard is set to 1/1 (modsim_matrix_run() sets its own after).
+ * Return: 0, -EINVAL (a trial given twice) or -ENOMEM, with modsim_last_error().
+ */
+MODSIM_API int modsim_matrix_tabulate(struct modsim_matrix_result *r);
+
+/** modsim_matrix_result_free - free @r (NULL is fine). */
+MODSIM_API void modsim_matrix_result_free(struct modsim_matrix_result *r);
+
+/**
+ * modsim_matrix_read_jsonl - read trial lines (modsim matrix --jsonl) from
+ * @in and add them to @r.  Strict: every line must be exactly one trial
+ * object of schema "modsim-matrix-trial/1".
+ * @name: the file's name, for messages ("NAME:LINE: what is wrong")
+ * Return: 0 (an empty file adds nothing), or -EINVAL (a bad line, or a
+ * trial of another matrix), -EIO, -ENOMEM, with modsim_last_error().
+ */
+MODSIM_API int modsim_matrix_read_jsonl(FILE *in, const char *name,
+					struct modsim_matrix_result *r);
+
+/** modsim_matrix_print_trial - @t as one JSON line (the --jsonl format). */
+MODSIM_API void modsim_matrix_print_trial(FILE *f, const struct modsim_matrix_trial *t);
+
+/**
+ * modsim_matrix_print - a tabulated result on @f: the text table, JSON
+ * (schema "modsim-matrix/1"), CSV (one row per cell), or JSONL (the trials).
+ */
+MODSIM_API void modsim_matrix_print(FILE *f, enum modsim_format fmt,
+				    const struct modsim_matrix_result *r);
+
+/** modsim_matrix_predict_name - "safe", "unsafe", "unknown". */
+MODSIM_API const char *modsim_matrix_predict_name(enum modsim_matrix_predict p);
+
+/** modsim_matrix_verdict_name - "MATCH", "MISMATCH", "UNSEEN", "-". */
+MODSIM_API const char *modsim_matrix_verdict_name(enum modsim_matrix_verdict v);
+
+/**
+ * modsim_matrix_plot - draw @r with gnuplot into the PNG @path: the matrix
+ * as a heat map of detection rate (found / trials) with each cell's verdict,
+ * and the cost columns per strategy.
+ * Return: 0, or -ENOENT (gnuplot not installed), -EIO (gnuplot failed)
+ * with modsim_last_error().
+ */
+MODSIM_API int modsim_matrix_plot(const struct modsim_matrix_result *r, const char *path);
+
+/**
+ * modsim_matrix_main - the `modsim matrix` command (argv[0] is "matrix").
+ * Return: the exit status: 0 done, 3 with --check when a cell contradicts
+ * its prediction, 2 usage error, 1 runtime error.
+ */
+MODSIM_API int modsim_matrix_main(int argc, char **argv, FILE *out, FILE *err);
+
+/**
+ * modsim_merge_main - the `modsim merge FILES...` command (argv[0] is
+ * "merge"): the trials of shard files as one table.
+ * Return: the exit status, as modsim_matrix_main().
+ */
+MODSIM_API int modsim_merge_main(int argc, char **argv, FILE *out, FILE *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MODSIM_MATRIX_H */

@@ -1,0 +1,517 @@
+/* The matrix as a text table, JSON, CSV, or JSON lines of its trials (schemas in the README). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <modsim/matrix.h>
+
+#include "matrix_internal.h"
+
+#include "internal.h"
+
+#define MF(k, t, member)                                                                    \
+	{                                                                                   \
+		.key = k, .type = t, .off = offsetof(struct modsim_matrix_trial, member),   \
+		.size = sizeof(((struct modsim_matrix_trial *)0)->member)                   \
+	}
+
+_Static_assert(MODSIM_V__COUNT == 5, "a trial line has one field per violation kind");
+
+const struct matrix_field modsim_matrix_fields[] = {
+	{ .key = "schema", .type = MF_SCHEMA },
+	MF("strategy", MF_STR, strategy),
+	MF("scenario", MF_STR, scenario),
+	MF("hazard", MF_STR, hazard),
+	MF("predict", MF_PREDICT, predict),
+	MF("strategy_index", MF_NUM, strategy_index),
+	MF("scenario_index", MF_NUM, scenario_index),
+	MF("trial", MF_NUM, trial),
+	MF("seed", MF_NUM, seed),
+	MF("matrix_seed", MF_NUM, matrix_seed),
+	MF("trials", MF_NUM, trials),
+	MF("duration_ms", MF_NUM, duration_ms),
+	MF("workers", MF_NUM, workers),
+	MF("total", MF_NUM, total),
+	MF("violations", MF_NUM, violations),
+	MF("first_violation_ns", MF_NUM, first_violation_ns),
+	MF("first_kind", MF_STR, first_kind),
+	MF("first_module", MF_STR, first_module),
+	MF("v_use_after_unload", MF_NUM, by_kind[MODSIM_V_FAULT]),
+	MF("v_call_after_exit", MF_NUM, by_kind[MODSIM_V_CALL_AFTER_EXIT]),
+	MF("v_leaked_registration", MF_NUM, by_kind[MODSIM_V_LEAK]),
+	MF("v_deadlock", MF_NUM, by_kind[MODSIM_V_DEADLOCK]),
+	MF("v_module_crash", MF_NUM, by_kind[MODSIM_V_MODULE_CRASH]),
+	MF("cycles", MF_NUM, cycles),
+	MF("elapsed_ns", MF_NUM, elapsed_ns),
+	MF("ops", MF_NUM, ops),
+	MF("failed_get", MF_NUM, failed_get),
+	MF("unload_attempts", MF_NUM, unload_attempts),
+	MF("unload_done", MF_NUM, unload_done),
+	MF("unload_n", MF_NUM, unload_ns.n),
+	MF("unload_p50_ns", MF_NUM, unload_ns.p50),
+	MF("unload_p99_ns", MF_NUM, unload_ns.p99),
+	MF("unload_max_ns", MF_NUM, unload_ns.max),
+	MF("world_stop_n", MF_NUM, world_stop_ns.n),
+	MF("world_stop_p50_ns", MF_NUM, world_stop_ns.p50),
+	MF("world_stop_p99_ns", MF_NUM, world_stop_ns.p99),
+	MF("world_stop_max_ns", MF_NUM, world_stop_ns.max),
+};
+
+const size_t modsim_matrix_nfields = sizeof(modsim_matrix_fields) / sizeof(modsim_matrix_fields[0]);
+
+void modsim_matrix_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* ---- JSON lines: one trial a line ---- */
+
+MODSIM_API void modsim_matrix_print_trial(FILE *f, const struct modsim_matrix_trial *t)
+{
+	const char *base = (const char *)t;
+
+	fputc('{', f);
+	for (size_t i = 0; i < modsim_matrix_nfields; i++) {
+		const struct matrix_field *fd = &modsim_matrix_fields[i];
+
+		fprintf(f, "%s\"%s\":", i ? "," : "", fd->key);
+		switch (fd->type) {
+		case MF_SCHEMA:
+			modsim_matrix_json_str(f, MATRIX_TRIAL_SCHEMA);
+			break;
+		case MF_STR:
+			modsim_matrix_json_str(f, base + fd->off);
+			break;
+		case MF_PREDICT:
+			modsim_matrix_json_str(f, modsim_matrix_predict_name(t->predict));
+			break;
+		case MF_NUM:
+			if (fd->size == sizeof(unsigned int)) {
+				unsigned int v;
+
+				memcpy(&v, base + fd->off, sizeof(v));
+				fprintf(f, "%u", v);
+			} else {
+				uint64_t v;
+
+				memcpy(&v, base + fd->off, sizeof(v));
+				fprintf(f, "%" PRIu64, v);
+			}
+			break;
+		}
+	}
+	fputs("}\n", f);
+}
+
+/* ---- shared helpers ---- */
+
+static const struct modsim_matrix_cell *cell_at(const struct modsim_matrix_result *r,
+						unsigned int row, unsigned int col)
+{
+	return &r->cell[(size_t)row * r->cfg.nscenarios + col];
+}
+
+/* The hazard of column @col (from its first cell with trials). */
+static const char *column_hazard(const struct modsim_matrix_result *r, unsigned int col)
+{
+	for (unsigned int row = 0; row < r->cfg.nstrategies; row++)
+		if (cell_at(r, row, col)->trials)
+			return cell_at(r, row, col)->hazard;
+	return "-";
+}
+
+static const char *observed_name(const struct modsim_matrix_cell *c)
+{
+	if (!c->trials)
+		return "none";
+	return c->found ? "unsafe" : "safe";
+}
+
+/* ---- text ---- */
+
+static void text_ns(char *buf, size_t len, uint64_t ns, bool have)
+{
+	if (!have)
+		snprintf(buf, len, "-");
+	else if (ns < 1000)
+		snprintf(buf, len, "%" PRIu64 " ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1f us", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.2f ms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2f s", ns / 1e9);
+}
+
+static void cell_text(char *buf, size_t len, const struct modsim_matrix_cell *c)
+{
+	char pred = c->predict == MODSIM_PREDICT_UNSAFE ? 'U' :
+		    c->predict == MODSIM_PREDICT_SAFE   ? 'S' : '?';
+
+	if (!c->trials)
+		snprintf(buf, len, "-");
+	else if (c->verdict == MODSIM_VERDICT_NONE)
+		snprintf(buf, len, "%u/%u %c", c->found, c->trials, pred);
+	else
+		snprintf(buf, len, "%u/%u %c %s", c->found, c->trials, pred,
+			 modsim_matrix_verdict_name(c->verdict));
+}
+
+/* Print @s for a shell: bare when it is safe, else in single quotes. */
+static void shell_word(FILE *f, const char *s)
+{
+	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-_./,=:") ==
+			  strlen(s)) {
+		fputs(s, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+/* Print --NAME a,b,c unless the list is the built-in default. */
+static void repeat_list(FILE *f, const char *opt, const char names[][MODSIM_MATRIX_NAME_MAX],
+			unsigned int n, const char defaults[][MODSIM_MATRIX_NAME_MAX], unsigned int nd)
+{
+	char buf[MODSIM_MATRIX_MAX * MODSIM_MATRIX_NAME_MAX];
+	size_t used = 0;
+	bool same = n == nd;
+
+	for (unsigned int i = 0; same && i < n; i++)
+		same = !strcmp(names[i], defaults[i]);
+	if (same)
+		return;
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < n && used < sizeof(buf); i++)
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s", i ? "," : "", names[i]);
+	fprintf(f, " %s ", opt);
+	shell_word(f, buf);
+}
+
+static void text_repeat(FILE *f, const struct modsim_matrix_result *r)
+{
+	const struct modsim_matrix_config *c = &r->cfg;
+	struct modsim_matrix_config *def = malloc(sizeof(*def));
+
+	fputs("repeat: modsim matrix", f);
+	if (def) {
+		modsim_matrix_config_default(def);
+		repeat_list(f, "--strategies", c->strategies, c->nstrategies, def->strategies,
+			    def->nstrategies);
+		repeat_list(f, "--scenarios", c->scenarios, c->nscenarios, def->scenarios,
+			    def->nscenarios);
+		free(def);
+	}
+	fprintf(f, " --trials %u --duration %g --workers %u --seed %" PRIu64, c->trials,
+		c->duration_ms / 1000.0, c->workers, c->seed);
+	if (c->shard_n > 1)
+		fprintf(f, " --shard %u/%u", c->shard_k, c->shard_n);
+	fputc('\n', f);
+}
+
+static void text_grid(FILE *f, const struct modsim_matrix_result *r)
+{
+	const struct modsim_matrix_config *c = &r->cfg;
+	int w0 = (int)strlen("strategy"), w[MODSIM_MATRIX_MAX];
+	char buf[64];
+
+	for (unsigned int row = 0; row < c->nstrategies; row++)
+		if ((int)strlen(c->strategies[row]) > w0)
+			w0 = (int)strlen(c->strategies[row]);
+	for (unsigned int col = 0; col < c->nscenarios; col++) {
+		w[col] = (int)strlen(c->scenarios[col]);
+		for (unsigned int row = 0; row < c->nstrategies; row++) {
+			cell_text(buf, sizeof(buf), cell_at(r, row, col));
+			if ((int)strlen(buf) > w[col])
+				w[col] = (int)strlen(buf);
+		}
+	}
+	fprintf(f, "%-*s", w0, "strategy");
+	for (unsigned int col = 0; col < c->nscenarios; col++)
+		fprintf(f, "  %-*s", col + 1 < c->nscenarios ? w[col] : 0, c->scenarios[col]);
+	fprintf(f, "\n%-*s", w0, "  hazard");
+	for (unsigned int col = 0; col < c->nscenarios; col++)
+		fprintf(f, "  %-*s", col + 1 < c->nscenarios ? w[col] : 0, column_hazard(r, col));
+	fputc('\n', f);
+	for (unsigned int row = 0; row < c->nstrategies; row++) {
+		fprintf(f, "%-*s", w0, c->strategies[row]);
+		for (unsigned int col = 0; col < c->nscenarios; col++) {
+			cell_text(buf, sizeof(buf), cell_at(r, row, col));
+			if (col + 1 < c->nscenarios)
+				fprintf(f, "  %-*s", w[col], buf);
+			else
+				fprintf(f, "  %s", buf);
+		}
+		fputc('\n', f);
+	}
+}
+
+static void text_costs(FILE *f, const struct modsim_matrix_result *r)
+{
+	const struct modsim_matrix_config *c = &r->cfg;
+	int w0 = (int)strlen("strategy");
+	char unload[32], stop[32];
+
+	for (unsigned int row = 0; row < c->nstrategies; row++)
+		if ((int)strlen(c->strategies[row]) > w0)
+			w0 = (int)strlen(c->strategies[row]);
+	fprintf(f, "%-*s  %7s  %9s  %12s  %11s  %14s  %13s\n", w0, "strategy", "trials", "cycles",
+		"failed/Mcall", "unload p50", "world-stop p99", "caller ns/op*");
+	for (unsigned int row = 0; row < c->nstrategies; row++) {
+		const struct modsim_matrix_cost *k = &r->cost[row];
+
+		text_ns(unload, sizeof(unload), k->unload_p50_ns, k->unload_trials);
+		text_ns(stop, sizeof(stop), k->world_stop_p99_ns, k->stop_trials);
+		fprintf(f, "%-*s  %7u  %9lu  %12.1f  %11s  %14s  %13.1f\n", w0, c->strategies[row],
+			k->trials, k->cycles, k->failed_get_per_mop, unload, stop,
+			k->caller_ns_per_op);
+	}
+	fputs("* caller overhead as measured in the trials: worker time (workers x trial time) per\n"
+	      "  call attempted, amplifier delays and contention with the loader included (1e9/ns =\n"
+	      "  operations per second of one worker); modsim-bench measures the bare path.\n"
+	      "  failed/Mcall: failed gets per million calls attempted.  unload p50 and world-stop\n"
+	      "  p99: the median over the strategy's trials of each trial's value.\n", f);
+}
+
+/* The first trial of cell (@row's strategy, @col's scenario) that found a violation. */
+static const struct modsim_matrix_trial *first_finder(const struct modsim_matrix_result *r,
+						      const char *strategy, const char *scenario)
+{
+	for (size_t i = 0; i < r->ntrials; i++)
+		if (r->trial[i].violations && !strcmp(r->trial[i].strategy, strategy) &&
+		    !strcmp(r->trial[i].scenario, scenario))
+			return &r->trial[i];
+	return NULL;
+}
+
+static void text_mismatches(FILE *f, const struct modsim_matrix_result *r)
+{
+	const struct modsim_matrix_config *c = &r->cfg;
+	unsigned int cells = 0, none = 0;
+
+	for (unsigned int row = 0; row < c->nstrategies; row++)
+		for (unsigned int col = 0; col < c->nscenarios; col++) {
+			cells += cell_at(r, row, col)->trials > 0;
+			none += cell_at(r, row, col)->trials &&
+				cell_at(r, row, col)->verdict == MODSIM_VERDICT_NONE;
+		}
+	fprintf(f, "%u cells: %u MATCH, %u MISMATCH", cells, r->match, r->mismatch);
+	if (r->unseen)
+		fprintf(f, ", %u UNSEEN (predicted unsafe, not found in these trials)", r->unseen);
+	if (none)
+		fprintf(f, ", %u without a prediction", none);
+	fputc('\n', f);
+	for (unsigned int row = 0; row < c->nstrategies; row++) {
+		for (unsigned int col = 0; col < c->nscenarios; col++) {
+			const struct modsim_matrix_cell *cell = cell_at(r, row, col);
+			const struct modsim_matrix_trial *t;
+
+			if (cell->verdict != MODSIM_VERDICT_MISMATCH &&
+			    cell->verdict != MODSIM_VERDICT_UNSEEN)
+				continue;
+			fprintf(f, "%s %s x %s (hazard %s): predicted %s, ",
+				modsim_matrix_verdict_name(cell->verdict), c->strategies[row],
+				c->scenarios[col], cell->hazard, modsim_matrix_predict_name(cell->predict));
+			if (!cell->found) {
+				fprintf(f, "no violation in %u trial%s\n", cell->trials,
+					cell->trials == 1 ? "" : "s");
+				continue;
+			}
+			t = first_finder(r, c->strategies[row], c->scenarios[col]);
+			fprintf(f, "violations in %u of %u trials; first: %s in %s (modsim run --strategy ",
+				cell->found, cell->trials, t->first_kind, t->first_module);
+			shell_word(f, t->strategy);
+			fputs(" --scenario ", f);
+			shell_word(f, t->scenario);
+			fprintf(f, " --workers %u --duration %g --seed %" PRIu64 ")\n", t->workers,
+				t->duration_ms / 1000.0, t->seed);
+		}
+	}
+}
+
+static void print_text(FILE *f, const struct modsim_matrix_result *r)
+{
+	const struct modsim_matrix_config *c = &r->cfg;
+
+	fprintf(f, "modsim matrix: %u strateg%s x %u scenario%s, %u trial%s of %g s per cell, %u worker%s, seed %" PRIu64 "\n",
+		c->nstrategies, c->nstrategies == 1 ? "y" : "ies", c->nscenarios,
+		c->nscenarios == 1 ? "" : "s", c->trials, c->trials == 1 ? "" : "s",
+		c->duration_ms / 1000.0, c->workers, c->workers == 1 ? "" : "s", c->seed);
+	if (r->ntrials != r->total)
+		fprintf(f, "%zu of the matrix's %lu trials%s\n", r->ntrials, r->total,
+			c->shard_n > 1 ? " (this shard)" : " (shards missing?)");
+	if (!r->ntrials)
+		return;
+	fputs("cell: trials that found a violation / trials, the post's prediction (U unsafe,\n"
+	      "S safe), MATCH, MISMATCH (a violation where safe is predicted) or UNSEEN\n"
+	      "(predicted unsafe, not found in these trials)\n\n", f);
+	text_grid(f, r);
+	fputc('\n', f);
+	text_costs(f, r);
+	fputc('\n', f);
+	text_mismatches(f, r);
+	text_repeat(f, r);
+}
+
+/* ---- JSON ---- */
+
+static void json_list(FILE *f, const char names[][MODSIM_MATRIX_NAME_MAX], unsigned int n)
+{
+	fputc('[', f);
+	for (unsigned int i = 0; i < n; i++) {
+		if (i)
+			fputs(", ", f);
+		modsim_matrix_json_str(f, names[i]);
+	}
+	fputc(']', f);
+}
+
+static void json_cells(FILE *f, const struct modsim_matrix_result *r)
+{
+	const struct modsim_matrix_config *c = &r->cfg;
+	bool first = true;
+
+	fputs("  \"cells\": [", f);
+	for (unsigned int row = 0; row < c->nstrategies; row++) {
+		for (unsigned int col = 0; col < c->nscenarios; col++) {
+			const struct modsim_matrix_cell *cell = cell_at(r, row, col);
+
+			fputs(first ? "\n    {" : ",\n    {", f);
+			first = false;
+			fputs("\"strategy\": ", f);
+			modsim_matrix_json_str(f, c->strategies[row]);
+			fputs(", \"scenario\": ", f);
+			modsim_matrix_json_str(f, c->scenarios[col]);
+			fputs(", \"hazard\": ", f);
+			modsim_matrix_json_str(f, cell->trials ? cell->hazard : column_hazard(r, col));
+			fprintf(f, ", \"trials\": %u, \"found\": %u, \"violations\": %lu, "
+				"\"first_violation_p50_ns\": %" PRIu64 ", \"predict\": \"%s\", "
+				"\"observed\": \"%s\", \"verdict\": \"%s\"}",
+				cell->trials, cell->found, cell->violations,
+				cell->first_violation_p50_ns, modsim_matrix_predict_name(cell->predict),
+				observed_name(cell), modsim_matrix_verdict_name(cell->verdict));
+		}
+	}
+	fputs("\n  ],\n", f);
+}
+
+static void json_costs(FILE *f, const struct modsim_matrix_result *r)
+{
+	fputs("  \"costs\": [", f);
+	for (unsigned int row = 0; row < r->cfg.nstrategies; row++) {
+		const struct modsim_matrix_cost *k = &r->cost[row];
+
+		fputs(row ? ",\n    {" : "\n    {", f);
+		fputs("\"strategy\": ", f);
+		modsim_matrix_json_str(f, r->cfg.strategies[row]);
+		fprintf(f, ", \"trials\": %u, \"cycles\": %lu, \"ops\": %lu, \"failed_get\": %lu, "
+			"\"failed_get_per_mcall\": %.1f, \"unload_p50_ns\": %" PRIu64 ", "
+			"\"unload_trials\": %u, \"world_stop_p99_ns\": %" PRIu64 ", "
+			"\"stop_trials\": %u, \"caller_ns_per_op\": %.1f}",
+			k->trials, k->cycles, k->ops, k->failed_get, k->failed_get_per_mop,
+			k->unload_p50_ns, k->unload_trials, k->world_stop_p99_ns, k->stop_trials,
+			k->caller_ns_per_op);
+	}
+	fputs("\n  ],\n", f);
+}
+
+static void print_json(FILE *f, const struct modsim_matrix_result *r)
+{
+	const struct modsim_matrix_config *c = &r->cfg;
+
+	fprintf(f, "{\n  \"schema\": \"%s\",\n  \"config\": {\n    \"strategies\": ", MATRIX_SCHEMA);
+	json_list(f, c->strategies, c->nstrategies);
+	fputs(",\n    \"scenarios\": ", f);
+	json_list(f, c->scenarios, c->nscenarios);
+	fprintf(f, ",\n    \"trials\": %u,\n    \"duration_ms\": %u,\n    \"workers\": %u,\n"
+		"    \"seed\": %" PRIu64 ",\n    \"shard\": \"%u/%u\"\n  },\n",
+		c->trials, c->duration_ms, c->workers, c->seed, c->shard_k, c->shard_n);
+	json_cells(f, r);
+	json_costs(f, r);
+	fprintf(f, "  \"summary\": {\"trials\": %zu, \"trials_in_matrix\": %lu, \"match\": %u, "
+		"\"mismatch\": %u, \"unseen\": %u}\n}\n", r->ntrials, r->total, r->match, r->mismatch,
+		r->unseen);
+}
+
+/* ---- CSV: one row per cell, the strategy's costs repeated ---- */
+
+static void csv_word(FILE *f, const char *s)
+{
+	if (!s[strcspn(s, ",\"\n\r")]) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void print_csv(FILE *f, const struct modsim_matrix_result *r)
+{
+	const struct modsim_matrix_config *c = &r->cfg;
+
+	fputs("strategy,scenario,hazard,trials,found,violations,first_violation_p50_ns,predict,"
+	      "observed,verdict,failed_get_per_mcall,unload_p50_ns,world_stop_p99_ns,"
+	      "caller_ns_per_op\n", f);
+	for (unsigned int row = 0; row < c->nstrategies; row++) {
+		const struct modsim_matrix_cost *k = &r->cost[row];
+
+		for (unsigned int col = 0; col < c->nscenarios; col++) {
+			const struct modsim_matrix_cell *cell = cell_at(r, row, col);
+
+			csv_word(f, c->strategies[row]);
+			fputc(',', f);
+			csv_word(f, c->scenarios[col]);
+			fputc(',', f);
+			csv_word(f, cell->trials ? cell->hazard : column_hazard(r, col));
+			fprintf(f, ",%u,%u,%lu,%" PRIu64 ",%s,%s,%s,%.1f,%" PRIu64 ",%" PRIu64 ",%.1f\n",
+				cell->trials, cell->found, cell->violations,
+				cell->first_violation_p50_ns, modsim_matrix_predict_name(cell->predict),
+				observed_name(cell), modsim_matrix_verdict_name(cell->verdict),
+				k->failed_get_per_mop, k->unload_p50_ns, k->world_stop_p99_ns,
+				k->caller_ns_per_op);
+		}
+	}
+}
+
+MODSIM_API void modsim_matrix_print(FILE *f, enum modsim_format fmt,
+				    const struct modsim_matrix_result *r)
+{
+	switch (fmt) {
+	case MODSIM_FMT_JSON:
+		print_json(f, r);
+		break;
+	case MODSIM_FMT_CSV:
+		print_csv(f, r);
+		break;
+	case MODSIM_FMT_JSONL:
+		for (size_t i = 0; i < r->ntrials; i++)
+			modsim_matrix_print_trial(f, &r->trial[i]);
+		break;
+	default:
+		print_text(f, r);
+		break;
+	}
+}

@@ -1,0 +1,314 @@
+/* The matrix's table: trials collected (run or merged), sorted, and reduced to cells, verdicts and costs. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <modsim/matrix.h>
+
+#include "internal.h"
+
+/*
+ * struct table - a result and the names each position had in its trials, so
+ * a trial whose position names another strategy or scenario is refused.
+ */
+struct table {
+	struct modsim_matrix_result pub;
+	char strategy_at[MODSIM_MATRIX_MAX][MODSIM_MATRIX_NAME_MAX];
+	char scenario_at[MODSIM_MATRIX_MAX][MODSIM_MATRIX_NAME_MAX];
+};
+
+static struct table *to_table(struct modsim_matrix_result *r)
+{
+	return (struct table *)((char *)r - offsetof(struct table, pub));
+}
+
+MODSIM_API const char *modsim_matrix_predict_name(enum modsim_matrix_predict p)
+{
+	switch (p) {
+	case MODSIM_PREDICT_SAFE:
+		return "safe";
+	case MODSIM_PREDICT_UNSAFE:
+		return "unsafe";
+	default:
+		return "unknown";
+	}
+}
+
+MODSIM_API const char *modsim_matrix_verdict_name(enum modsim_matrix_verdict v)
+{
+	switch (v) {
+	case MODSIM_VERDICT_MATCH:
+		return "MATCH";
+	case MODSIM_VERDICT_MISMATCH:
+		return "MISMATCH";
+	case MODSIM_VERDICT_UNSEEN:
+		return "UNSEEN";
+	default:
+		return "-";
+	}
+}
+
+MODSIM_API struct modsim_matrix_result *modsim_matrix_result_new(void)
+{
+	struct table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->pub.cfg.shard_k = t->pub.cfg.shard_n = 1;
+	return &t->pub;
+}
+
+MODSIM_API void modsim_matrix_result_free(struct modsim_matrix_result *r)
+{
+	if (!r)
+		return;
+	free(r->trial);
+	free(r->cell);
+	free(r->cost);
+	free(to_table(r));
+}
+
+/* Does @t belong with @first (the same matrix)?  Return: 0 or -EINVAL. */
+static int same_matrix(const struct modsim_matrix_trial *first, const struct modsim_matrix_trial *t)
+{
+	if (t->matrix_seed != first->matrix_seed)
+		return modsim_err(-EINVAL, "matrix seed %llu, but earlier trials have %llu",
+				  (unsigned long long)t->matrix_seed,
+				  (unsigned long long)first->matrix_seed);
+	if (t->trials != first->trials)
+		return modsim_err(-EINVAL, "%u trials per cell, but earlier trials have %u",
+				  t->trials, first->trials);
+	if (t->duration_ms != first->duration_ms)
+		return modsim_err(-EINVAL, "trials of %u ms, but earlier trials ran %u ms",
+				  t->duration_ms, first->duration_ms);
+	if (t->workers != first->workers)
+		return modsim_err(-EINVAL, "%u workers, but earlier trials had %u", t->workers,
+				  first->workers);
+	if (t->total != first->total)
+		return modsim_err(-EINVAL, "a matrix of %lu trials, but earlier trials are of %lu",
+				  t->total, first->total);
+	return 0;
+}
+
+/* Position @idx must always name the same thing.  Return: 0 or -EINVAL. */
+static int same_name(char at[MODSIM_MATRIX_NAME_MAX], const char *what, unsigned int idx,
+		     const char *name)
+{
+	if (!at[0]) {
+		snprintf(at, MODSIM_MATRIX_NAME_MAX, "%s", name);
+		return 0;
+	}
+	if (strcmp(at, name))
+		return modsim_err(-EINVAL, "%s %u is '%s', but earlier trials call it '%s'", what,
+				  idx, name, at);
+	return 0;
+}
+
+MODSIM_API int modsim_matrix_result_add(struct modsim_matrix_result *r,
+					const struct modsim_matrix_trial *t)
+{
+	struct table *tb = to_table(r);
+	int err;
+
+	if (t->strategy_index >= MODSIM_MATRIX_MAX || t->scenario_index >= MODSIM_MATRIX_MAX)
+		return modsim_err(-EINVAL, "position (%u, %u) is outside a matrix of at most %d x %d",
+				  t->strategy_index, t->scenario_index, MODSIM_MATRIX_MAX,
+				  MODSIM_MATRIX_MAX);
+	if (!t->trials || t->trial >= t->trials)
+		return modsim_err(-EINVAL, "trial %u of a cell of %u trials", t->trial, t->trials);
+	if (r->ntrials) {
+		err = same_matrix(&r->trial[0], t);
+		if (err)
+			return err;
+	}
+	err = same_name(tb->strategy_at[t->strategy_index], "strategy", t->strategy_index,
+			t->strategy);
+	if (!err)
+		err = same_name(tb->scenario_at[t->scenario_index], "scenario", t->scenario_index,
+				t->scenario);
+	if (err)
+		return err;
+	if (r->ntrials == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct modsim_matrix_trial *n = realloc(r->trial, cap * sizeof(*n));
+
+		if (!n)
+			return modsim_err(-ENOMEM, "matrix: out of memory");
+		r->trial = n;
+		r->cap = cap;
+	}
+	r->trial[r->ntrials++] = *t;
+	return 0;
+}
+
+/* ---- tabulating ---- */
+
+static int trial_cmp(const void *a, const void *b)
+{
+	const struct modsim_matrix_trial *x = a, *y = b;
+
+	if (x->strategy_index != y->strategy_index)
+		return x->strategy_index < y->strategy_index ? -1 : 1;
+	if (x->scenario_index != y->scenario_index)
+		return x->scenario_index < y->scenario_index ? -1 : 1;
+	if (x->trial != y->trial)
+		return x->trial < y->trial ? -1 : 1;
+	return 0;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of @n values (the lower one of an even count); sorts @v.  0 for none. */
+static uint64_t median(uint64_t *v, size_t n)
+{
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), u64_cmp);
+	return v[(n - 1) / 2];
+}
+
+/* Rows and columns: the positions the trials use, in order, with their names. */
+static void tabulate_axes(struct modsim_matrix_result *r, int row_of[], int col_of[])
+{
+	struct table *tb = to_table(r);
+	struct modsim_matrix_config *c = &r->cfg;
+
+	c->nstrategies = c->nscenarios = 0;
+	for (int i = 0; i < MODSIM_MATRIX_MAX; i++)
+		row_of[i] = col_of[i] = -1;
+	for (size_t i = 0; i < r->ntrials; i++) {
+		row_of[r->trial[i].strategy_index] = 0;
+		col_of[r->trial[i].scenario_index] = 0;
+	}
+	for (int i = 0; i < MODSIM_MATRIX_MAX; i++) {
+		if (!row_of[i]) {
+			row_of[i] = (int)c->nstrategies;
+			snprintf(c->strategies[c->nstrategies++], MODSIM_MATRIX_NAME_MAX, "%s",
+				 tb->strategy_at[i]);
+		}
+		if (!col_of[i]) {
+			col_of[i] = (int)c->nscenarios;
+			snprintf(c->scenarios[c->nscenarios++], MODSIM_MATRIX_NAME_MAX, "%s",
+				 tb->scenario_at[i]);
+		}
+	}
+	if (r->ntrials) {
+		c->trials = r->trial[0].trials;
+		c->duration_ms = r->trial[0].duration_ms;
+		c->workers = r->trial[0].workers;
+		c->seed = r->trial[0].matrix_seed;
+		r->total = r->trial[0].total;
+	}
+	c->shard_k = c->shard_n = 1;
+}
+
+/* One cell from its trials @t[0..@n-1]; @scratch holds @n values. */
+static void tabulate_cell(struct modsim_matrix_cell *cell, const struct modsim_matrix_trial *t,
+			  size_t n, uint64_t *scratch)
+{
+	size_t nfirst = 0;
+
+	snprintf(cell->hazard, sizeof(cell->hazard), "%s", t[0].hazard);
+	cell->predict = t[0].predict;
+	for (size_t i = 0; i < n; i++) {
+		cell->trials++;
+		cell->violations += t[i].violations;
+		if (t[i].violations) {
+			cell->found++;
+			scratch[nfirst++] = t[i].first_violation_ns;
+		}
+	}
+	cell->first_violation_p50_ns = median(scratch, nfirst);
+	if (cell->predict == MODSIM_PREDICT_UNKNOWN)
+		cell->verdict = MODSIM_VERDICT_NONE;
+	else if ((cell->predict == MODSIM_PREDICT_UNSAFE) == (cell->found > 0))
+		cell->verdict = MODSIM_VERDICT_MATCH;
+	else if (cell->predict == MODSIM_PREDICT_UNSAFE)
+		cell->verdict = MODSIM_VERDICT_UNSEEN;
+	else
+		cell->verdict = MODSIM_VERDICT_MISMATCH;
+}
+
+/* One strategy's costs from its trials @t[0..@n-1]; @scratch holds @n values. */
+static void tabulate_cost(struct modsim_matrix_cost *c, const struct modsim_matrix_trial *t,
+			  size_t n, uint64_t *scratch)
+{
+	unsigned long attempts;
+
+	for (size_t i = 0; i < n; i++) {
+		c->trials++;
+		c->cycles += t[i].cycles;
+		c->ops += t[i].ops;
+		c->failed_get += t[i].failed_get;
+		c->worker_ns += (uint64_t)t[i].workers * t[i].elapsed_ns;
+	}
+	attempts = c->ops + c->failed_get;
+	c->failed_get_per_mop = attempts ? (double)c->failed_get * 1e6 / (double)attempts : 0.0;
+	c->caller_ns_per_op = attempts ? (double)c->worker_ns / (double)attempts : 0.0;
+
+	for (size_t i = 0; i < n; i++)
+		if (t[i].unload_ns.n)
+			scratch[c->unload_trials++] = t[i].unload_ns.p50;
+	c->unload_p50_ns = median(scratch, c->unload_trials);
+	for (size_t i = 0; i < n; i++)
+		if (t[i].world_stop_ns.n)
+			scratch[c->stop_trials++] = t[i].world_stop_ns.p99;
+	c->world_stop_p99_ns = median(scratch, c->stop_trials);
+}
+
+MODSIM_API int modsim_matrix_tabulate(struct modsim_matrix_result *r)
+{
+	int row_of[MODSIM_MATRIX_MAX], col_of[MODSIM_MATRIX_MAX];
+	struct modsim_matrix_config *c = &r->cfg;
+	uint64_t *scratch;
+	size_t i, j;
+
+	qsort(r->trial, r->ntrials, sizeof(*r->trial), trial_cmp);
+	for (i = 1; i < r->ntrials; i++) {
+		if (!trial_cmp(&r->trial[i - 1], &r->trial[i]))
+			return modsim_err(-EINVAL, "trial %u of %s x %s appears twice (a shard given twice?)",
+					  r->trial[i].trial, r->trial[i].strategy,
+					  r->trial[i].scenario);
+	}
+	tabulate_axes(r, row_of, col_of);
+
+	free(r->cell);
+	free(r->cost);
+	r->cell = calloc((size_t)c->nstrategies * c->nscenarios + 1, sizeof(*r->cell));
+	r->cost = calloc((size_t)c->nstrategies + 1, sizeof(*r->cost));
+	scratch = calloc(r->ntrials + 1, sizeof(*scratch));
+	if (!r->cell || !r->cost || !scratch) {
+		free(scratch);
+		return modsim_err(-ENOMEM, "matrix: out of memory");
+	}
+	r->match = r->mismatch = r->unseen = 0;
+	/* Sorted: a cell's trials, and a strategy's, are next to each other. */
+	for (i = 0; i < r->ntrials; i = j) {
+		const struct modsim_matrix_trial *t = &r->trial[i];
+		struct modsim_matrix_cell *cell;
+
+		for (j = i; j < r->ntrials && r->trial[j].strategy_index == t->strategy_index &&
+			    r->trial[j].scenario_index == t->scenario_index; j++)
+			;
+		cell = &r->cell[row_of[t->strategy_index] * c->nscenarios +
+				col_of[t->scenario_index]];
+		tabulate_cell(cell, t, j - i, scratch);
+		r->match += cell->verdict == MODSIM_VERDICT_MATCH;
+		r->mismatch += cell->verdict == MODSIM_VERDICT_MISMATCH;
+		r->unseen += cell->verdict == MODSIM_VERDICT_UNSEEN;
+	}
+	for (i = 0; i < r->ntrials; i = j) {
+		const struct modsim_matrix_trial *t = &r->trial[i];
+
+		for (j = i; j < r->ntrials && r->trial[j].strategy_index == t->strategy_index; j++)
+			;
+		tabulate_cost(&r->cost[row_of[t->strategy_index]], t, j - i, scratch);
+	}
+	free(scratch);
+	return 0;
+}
