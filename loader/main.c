@@ -8,8 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <modsim/hazard.h>
 #include <modsim/kernel.h>
+#include <modsim/matrix.h>
+#include <modsim/run.h>
 #include <modsim/shell.h>
+#include <modsim/strategy.h>
 
 static const char usage_text[] =
 	"usage: modsim [--strategy NAME] [--seed N] [COMMAND]\n"
@@ -19,11 +23,25 @@ static const char usage_text[] =
 	"commands:\n"
 	"  shell [FILE]       run commands from FILE (\"-\" or none: standard input;\n"
 	"                     a prompt when it is a terminal); 'help' lists them\n"
+	"  (none)             the quick matrix: every preset against every scenario,\n"
+	"                     one short trial each, in under a minute\n"
 	"  demo               load the example modules, race workers against an\n"
-	"                     unload, print what happened (the default)\n"
+	"                     unload, print what happened\n"
+	"  run OPTIONS        race one strategy against one scenario for real\n"
+	"                     ('modsim run --help')\n"
+	"  matrix OPTIONS     every strategy x every scenario in seeded trials, against\n"
+	"                     the post's predictions ('modsim matrix --help')\n"
+	"  merge FILE...      the table of 'modsim matrix --shard K/N --jsonl' shards\n"
+	"  strategies [--markdown] [--names]\n"
+	"                     the presets: costs, predictions per hazard, axes\n"
+	"                     (with --strategy: that one, with its reasons)\n"
+	"  hazards [--strategies LIST] [--hazards LIST] [--markdown|--json]\n"
+	"                     force each hazard under each preset and compare with\n"
+	"                     the prediction (exit 3 on a mismatch)\n"
 	"\n"
 	"options:\n"
-	"  -s, --strategy NAME  preset (or path to a strategy .so) to run under\n"
+	"  -s, --strategy NAME  preset (or path to a strategy .so) to run under;\n"
+	"                       BASE+twoinit, BASE+stopworld-init compose on init\n"
 	"      --seed N         seed for the workers' choices and the amplifier\n"
 	"  -h, --help           this text\n"
 	"  -V, --version        print the version\n"
@@ -49,6 +67,23 @@ static bool parse_seed(const char *s, unsigned long *out)
 	return !errno && !*end;
 }
 
+/* No command: the quick matrix, under the global --strategy and --seed when given. */
+static int quick_matrix(const char *strategy, const char *seed)
+{
+	char *args[6] = { "matrix" };
+	int n = 1;
+
+	if (strategy) {
+		args[n++] = "--strategies";
+		args[n++] = (char *)strategy;
+	}
+	if (seed) {
+		args[n++] = "--seed";
+		args[n++] = (char *)seed;
+	}
+	return modsim_matrix_main(n, args, stdout, stderr);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -60,7 +95,7 @@ int main(int argc, char **argv)
 	};
 	struct modsim_config cfg;
 	struct modsim_kernel *k;
-	const char *cmd, *file = NULL;
+	const char *cmd, *file = NULL, *strategy = NULL, *seed = NULL;
 	FILE *in = stdin;
 	int c, err, status;
 
@@ -69,11 +104,12 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:s:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			cfg.strategy = optarg;
+			cfg.strategy = strategy = optarg;
 			break;
 		case 'S':
 			if (!parse_seed(optarg, &cfg.seed))
 				return usage_error("--seed: bad number '%s'", optarg);
+			seed = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -93,7 +129,19 @@ int main(int argc, char **argv)
 		}
 	}
 
-	cmd = optind < argc ? argv[optind++] : "demo";
+	if (optind == argc)
+		return quick_matrix(strategy, seed);
+	cmd = argv[optind++];
+	if (!strcmp(cmd, "matrix"))
+		return modsim_matrix_main(argc - optind + 1, argv + optind - 1, stdout, stderr);
+	if (!strcmp(cmd, "merge"))
+		return modsim_merge_main(argc - optind + 1, argv + optind - 1, stdout, stderr);
+	if (!strcmp(cmd, "strategies"))
+		return modsim_cmd_strategies(argc - optind, argv + optind, strategy, stdout, stderr);
+	if (!strcmp(cmd, "hazards"))
+		return modsim_cmd_hazards(argc - optind, argv + optind, strategy, stdout, stderr);
+	if (!strcmp(cmd, "run"))
+		return modsim_run_main(argc - optind + 1, argv + optind - 1, stdout, stderr);
 	if (!strcmp(cmd, "shell")) {
 		if (optind < argc)
 			file = argv[optind++];

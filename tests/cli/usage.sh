@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# modsim's own command line: --help, --version, unknown options, and the demo with no arguments.
+# modsim's own command line: --help, --version, unknown options, and `modsim demo`.
+# (No arguments runs the quick matrix; tests/cli/matrix.sh checks that.)
 # Usage: bash usage.sh PATH-TO-MODSIM BUILD-DIR  (MODSIM_MODULE_PATH set by CTest)
 #
 # The demo runs under the default preset (none), where its racing rmmod of
@@ -48,10 +49,10 @@ done
 status=$?
 [ "$status" -eq 2 ] || fail "--strategy without a value: exit $status, want 2"
 
-# No arguments: the demo.
-"$modsim" >"$tmp/out" 2>"$tmp/err" </dev/null
+# The demo, by name.
+"$modsim" demo >"$tmp/out" 2>"$tmp/err" </dev/null
 status=$?
-[ "$status" -eq 0 ] || fail "modsim (the demo): exit $status, want 0"
+[ "$status" -eq 0 ] || fail "modsim demo: exit $status, want 0"
 for word in "modsim demo" "insmod hello: loaded" "insmod chardev: loaded" "operations:" \
 	"rmmod timer: unloaded"; do
 	expect_in "$tmp/out" "$word" "the demo's output"
