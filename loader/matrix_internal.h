@@ -1,0 +1,35 @@
+/* Private to the matrix: the trial line's fields, shared by the writer (--jsonl) and the reader (merge). */
+#ifndef MODSIM_MATRIX_INTERNAL_H
+#define MODSIM_MATRIX_INTERNAL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <modsim/matrix.h>
+
+#define MATRIX_TRIAL_SCHEMA "modsim-matrix-trial/1"
+#define MATRIX_SCHEMA "modsim-matrix/1"
+
+/*
+ * enum mfield_type - how a trial field is written in a line.
+ * @MF_SCHEMA:  the constant MATRIX_TRIAL_SCHEMA (no member)
+ * @MF_STR:     a JSON string, a char array member
+ * @MF_PREDICT: "safe" | "unsafe" | "unknown", the predict member
+ * @MF_NUM:     an unsigned decimal integer, a member of @size 4 or 8 bytes
+ */
+enum mfield_type { MF_SCHEMA, MF_STR, MF_PREDICT, MF_NUM };
+
+struct matrix_field {
+	const char *key;
+	enum mfield_type type;
+	size_t off, size;
+};
+
+/* The fields of a trial line, in the order they are written (matrix_print.c). */
+extern const struct matrix_field modsim_matrix_fields[];
+extern const size_t modsim_matrix_nfields;
+
+/* Write @s as a JSON string (quoted, escaped). */
+void modsim_matrix_json_str(FILE *f, const char *s);
+
+#endif /* MODSIM_MATRIX_INTERNAL_H */
