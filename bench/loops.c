@@ -1,0 +1,116 @@
+/* The timing loops: the bare call (the floor) and calls bracketed by the kernel's strategy table. */
+#include <time.h>
+
+#include "bench.h"
+
+/* Where the loops leave their last result. */
+_Atomic long bench_sink;
+
+static const char *const variant_names[BV__COUNT] = {
+	[BV_BARE] = "bare",
+	[BV_ATOMIC] = "atomic",
+	[BV_PERTHREAD] = "perthread",
+	[BV_URCU] = "urcu",
+	[BV_RWLOCK] = "rwlock",
+	[BV_DIRECT] = "percpu-inline",
+	[BV_CALL] = "percpu-call",
+	[BV_TABLE] = "percpu-table",
+	[BV_MODULE] = "module",
+	[BV_BUILTIN] = "builtin",
+};
+
+static const char *const variant_what[BV__COUNT] = {
+	[BV_BARE] = "indirect call into the module, nothing around it (the floor)",
+	[BV_ATOMIC] = "one shared atomic counter: inc before, dec after",
+	[BV_PERTHREAD] = "the thread's own counter: single-writer inc before, dec after",
+	[BV_URCU] = "liburcu-memb rcu_read_lock/unlock, inline fast path",
+	[BV_RWLOCK] = "one shared pthread_rwlock: read lock before, unlock after",
+	[BV_DIRECT] = "per-CPU count (LIVE check, own slot inc/dec) compiled in",
+	[BV_CALL] = "the same per-CPU count, out-of-line functions called directly",
+	[BV_TABLE] = "the same per-CPU count through the kernel's strategy table",
+	[BV_MODULE] = "the preset's enter/exit for a module owner",
+	[BV_BUILTIN] = "the preset's enter/exit for built-in code (owner NULL)",
+};
+
+const char *bench_variant_name(enum bench_variant v)
+{
+	return (unsigned int)v < BV__COUNT ? variant_names[v] : "?";
+}
+
+const char *bench_variant_what(enum bench_variant v)
+{
+	return (unsigned int)v < BV__COUNT ? variant_what[v] : "?";
+}
+
+uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+__attribute__((noinline)) uint64_t bench_loop_bare(const struct bench_ctx *c, unsigned long loops)
+{
+	const struct benchfn_ops *ops = c->ops;
+	struct modsim_cpu *cpu = c->cpu;
+	uint64_t t0, t1;
+	long x = 0;
+
+	t0 = bench_now_ns();
+	BENCH_LOOP(cpu, loops, x = ops->fn(x));
+	t1 = bench_now_ns();
+	atomic_store_explicit(&bench_sink, x, memory_order_relaxed);
+	return t1 - t0;
+}
+
+/*
+ * A call as a subsystem makes it, without the lookup, the race points, the
+ * guard and the statistics (the simulator's instruments, not the strategy's
+ * cost): the bracket (the preset's read-side section, if it has one), the
+ * preset's enter for @owner through k->strat, the call, its exit.  The
+ * preset is chosen at run time, so every call dispatches through the table.
+ */
+__attribute__((noinline)) uint64_t bench_loop_call(const struct bench_ctx *c,
+						   struct modsim_mod *owner, unsigned long loops,
+						   unsigned long *refused)
+{
+	const struct benchfn_ops *ops = c->ops;
+	struct modsim_cpu *cpu = c->cpu;
+	unsigned long no = 0;
+	uint64_t t0, t1;
+	long x = 0;
+
+	t0 = bench_now_ns();
+	BENCH_LOOP(cpu, loops, {
+		bool adhoc = modsim_cpu_call_begin(cpu);
+
+		if (modsim_likely(modsim_enter(owner, cpu))) {
+			x = ops->fn(x);
+			modsim_exit(owner, cpu);
+		} else {
+			no++;
+		}
+		modsim_cpu_call_end(cpu, adhoc);
+	});
+	t1 = bench_now_ns();
+	atomic_store_explicit(&bench_sink, x, memory_order_relaxed);
+	*refused += no;
+	return t1 - t0;
+}
+
+uint64_t bench_loop(enum bench_variant v, const struct bench_ctx *c, unsigned long loops,
+		    unsigned long *refused)
+{
+	switch (v) {
+	case BV_BARE:
+		return bench_loop_bare(c, loops);
+	case BV_MODULE:
+	case BV_TABLE:
+		return bench_loop_call(c, c->m, loops, refused);
+	case BV_BUILTIN:
+		return bench_loop_call(c, NULL, loops, refused);
+	default:
+		return bench_loop_baseline(v, c, loops, refused);
+	}
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# modsim-bench's output, format only: SUMMARY lines per preset and thread count, verdicts, --json, --csv, usage.
+# Usage: bash bench.sh PATH-TO-MODSIM BUILD-DIR  (the bench is BUILD-DIR/modsim-bench)
+#
+# Timings are never checked (a slow or busy machine must not fail this), and
+# a FAIL verdict is a result, not a test failure.  The unload runs race rmmod
+# against callers under every preset; under `none` the callers fault on
+# purpose (guarded and attributed) and leave the handler with siglongjmp,
+# which ThreadSanitizer mishandles.
+# LABELS: faults
+set -u
+
+build=$2
+bench=$build/modsim-bench
+if [ ! -x "$bench" ]; then
+	echo "SKIP: $bench was not built (configure with MODSIM_BENCH=ON)"
+	exit 0
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/modsim-bench.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+
+num='[0-9]+(\.[0-9]+)?'
+tiny=(--threads 1,2 --loops 2000 --runs 3 --quiet)
+
+# The text report.
+"$bench" "${tiny[@]}" --unloads 2 --cycles 3 >"$tmp/out" 2>"$tmp/err"
+status=$?
+[ "$status" -eq 0 ] || fail "text run: exit $status: $(cat "$tmp/err")"
+presets=$(sed -n 's/^presets   //p' "$tmp/out" | tr ',' ' ')
+[ -n "$presets" ] || fail "no 'presets' line in the header"
+for word in machine compiler settings missing; do
+	grep -q "^$word " "$tmp/out" || fail "no '$word' line in the header"
+done
+for t in 1 2; do
+	for p in $presets; do
+		grep -qE "^SUMMARY preset=$p threads=$t ns_per_call=$num min=$num max=$num ratio_bare=$num builtin_ns=$num builtin_ratio=$num " "$tmp/out" ||
+			fail "no SUMMARY line for preset $p at $t threads"
+		grep -qE "^UNLOAD preset=$p threads=$t samples=[0-9]+ ok=[0-9]+ " "$tmp/out" ||
+			fail "no UNLOAD line for preset $p at $t threads"
+	done
+	for b in bare atomic perthread urcu rwlock percpu-inline percpu-call percpu-table; do
+		grep -qE "^SUMMARY baseline=$b threads=$t ns_per_call=$num min=$num max=$num ratio_bare=$num " "$tmp/out" ||
+			fail "no SUMMARY line for baseline $b at $t threads"
+	done
+	grep -qE "^VERDICT dispatch threads=$t (PASS|FAIL): " "$tmp/out" ||
+		fail "no dispatch verdict at $t threads"
+	grep -qE "^VERDICT vs-urcu threads=$t( preset=[a-z0-9-]+)? (PASS|FAIL|SKIP): " "$tmp/out" ||
+		fail "no vs-urcu verdict at $t threads"
+done
+for p in bare-dlopen $presets; do
+	grep -qE "^CYCLES preset=$p " "$tmp/out" || fail "no CYCLES line for $p"
+done
+for v in safe-floor stable; do
+	grep -qE "^VERDICT $v( threads=[0-9]+)?( preset=[a-z0-9-]+)? (PASS|FAIL|SKIP): " "$tmp/out" ||
+		fail "no $v verdict"
+done
+
+# --json parses, and carries every section.
+"$bench" --strategies none,try --threads 1 --loops 1000 --runs 2 --unloads 1 --cycles 2 --quiet \
+	--json >"$tmp/json" 2>"$tmp/err"
+status=$?
+[ "$status" -eq 0 ] || fail "--json: exit $status: $(cat "$tmp/err")"
+python3 -m json.tool "$tmp/json" >/dev/null 2>"$tmp/jerr" || fail "--json does not parse: $(cat "$tmp/jerr")"
+for key in '"machine"' '"settings"' '"summary"' '"unload"' '"cycles"' '"figures"' '"ratio_bare"'; do
+	grep -qF "$key" "$tmp/json" || fail "--json lacks $key"
+done
+grep -q '^SUMMARY' "$tmp/json" && fail "--json mixed text lines into the JSON"
+
+# --csv: one header, rows of five fields.
+"$bench" --strategies none --threads 1 --loops 1000 --runs 2 --unloads 0 --cycles 0 --quiet \
+	--csv >"$tmp/csv" 2>"$tmp/err"
+status=$?
+[ "$status" -eq 0 ] || fail "--csv: exit $status: $(cat "$tmp/err")"
+[ "$(head -1 "$tmp/csv")" = "section,name,threads,metric,value" ] || fail "--csv header: $(head -1 "$tmp/csv")"
+grep -qE '^preset,none,1,ns_per_call,[0-9]' "$tmp/csv" || fail "--csv has no ns_per_call row for none"
+awk -F, 'NF != 5 { bad = 1 } END { exit bad }' "$tmp/csv" || fail "--csv rows without five fields"
+
+# Usage: --help, and errors exit 2 with one line.
+"$bench" --help >"$tmp/out" 2>&1 || fail "--help: exit $?"
+grep -q "usage: modsim-bench" "$tmp/out" || fail "--help prints no usage"
+for bad in "--threads 0" "--threads 1,1" "--runs x" "--strategies nosuch" "--bogus" "--json --csv"; do
+	# shellcheck disable=SC2086 # split on purpose
+	"$bench" $bad >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	[ "$status" -eq 2 ] || fail "'$bad': exit $status, want 2"
+	[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "'$bad': want one line on stderr: $(cat "$tmp/err")"
+done
+
+# --plot: a PNG with gnuplot, a clear message without it; the exit status is 0 either way.
+"$bench" --strategies none --threads 1,2 --loops 1000 --runs 2 --unloads 0 --cycles 0 --quiet \
+	--plot "$tmp/plot.png" >"$tmp/out" 2>"$tmp/err"
+status=$?
+[ "$status" -eq 0 ] || fail "--plot: exit $status"
+if command -v gnuplot >/dev/null 2>&1; then
+	[ "$(head -c 4 "$tmp/plot.png" 2>/dev/null | od -An -c | tr -d ' ')" = '211PNG' ] ||
+		fail "--plot wrote no PNG: $(cat "$tmp/err")"
+else
+	grep -q "gnuplot not found" "$tmp/err" || fail "--plot without gnuplot says nothing"
+fi
+
+[ "$failures" -eq 0 ] || exit 1
+echo "bench: all checks passed"
