@@ -14,8 +14,15 @@
 /* Watchdog and unload-wait bounds of a trial, unless a scenario says otherwise. */
 #define SCN_INIT_TIMEOUT_MS 2000
 #define SCN_UNLOAD_TIMEOUT_MS 1000
-/* init-sleep: the watchdog must fire well inside a 2-second trial. */
-#define SCN_SHORT_INIT_TIMEOUT_MS 300
+/*
+ * init-sleep: short enough to fire inside a 2-second trial, long enough that
+ * a worker starved of CPU on a loaded machine does not look like the
+ * deadlock (300 ms gave false deadlocks at a CPU pressure of 75%).
+ */
+#define SCN_SHORT_INIT_TIMEOUT_MS 1000
+/* ... and request_firmware() gives up after the unload timeout: it must not
+ * answer before the watchdog fires (init would fail instead of hanging). */
+#define SCN_FIRMWARE_TIMEOUT_MS 5000
 
 /*
  * struct scn_builtin - one built-in scenario.
@@ -30,7 +37,7 @@ struct scn_builtin {
 	unsigned int hook, chrdev, notifier, symbol, session_ops;
 	enum scn_action action;
 	enum scn_order order;
-	unsigned int init_timeout_ms;
+	unsigned int init_timeout_ms, unload_timeout_ms;
 	const char *amplify;
 };
 
@@ -92,11 +99,12 @@ static const struct scn_builtin builtins[] = {
 	{
 		.name = "init-sleep",
 		.hazard = "S",
-		.description = "initsleep loaded while workers run; its init waits for a worker (watchdog 300 ms)",
+		.description = "initsleep loaded while workers run; its init waits for a worker (watchdog 1 s)",
 		.modules = "initsleep",
 		.hook = 1,
 		.action = SCN_CYCLE, .order = SCN_REVERSE,
 		.init_timeout_ms = SCN_SHORT_INIT_TIMEOUT_MS,
+		.unload_timeout_ms = SCN_FIRMWARE_TIMEOUT_MS,
 		.amplify = "",
 	},
 	{
@@ -267,6 +275,8 @@ int modsim_scenario_builtin(const char *name, struct modsim_scenario *out)
 	out->unload_order = b->order;
 	if (b->init_timeout_ms)
 		out->init_timeout_ms = b->init_timeout_ms;
+	if (b->unload_timeout_ms)
+		out->unload_timeout_ms = b->unload_timeout_ms;
 	snprintf(out->amplify, sizeof(out->amplify), "%s", b->amplify);
 	return 0;
 }
