@@ -440,6 +440,36 @@ static void quarantine_trim(struct modsim_quarantine *q, unsigned int max)
 		q->tail = e;
 }
 
+/*
+ * The C library's own dlclose.
+ *
+ * Between the moment dlclose unmaps a module and the moment the quarantine
+ * maps its reservation there, the range is a hole that any mmap may fill;
+ * a stale caller then reads someone else's memory instead of trapping.
+ * ThreadSanitizer's dlclose interceptor fills it every time: after the real
+ * dlclose it rebuilds its module list in 4 KiB buffers of its own, which the
+ * kernel places in the hole just freed, and a stale hook call then jumps to
+ * a zero it read there.  So the quarantine calls libc's dlclose directly,
+ * found by handle (RTLD_NEXT would find the interceptor again from a
+ * statically linked test); the interceptor only refreshes a list that the
+ * next intercepted dlopen rebuilds anyway.  Without an interceptor this is
+ * the same function as dlclose.
+ */
+static int (*libc_dlclose)(void *);
+static pthread_once_t libc_dlclose_once = PTHREAD_ONCE_INIT;
+
+static void libc_dlclose_find(void)
+{
+	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+
+	if (libc) {
+		*(void **)&libc_dlclose = dlsym(libc, "dlclose");
+		dlclose(libc); /* drops the reference RTLD_NOLOAD took */
+	}
+	if (!libc_dlclose)
+		libc_dlclose = dlclose;
+}
+
 int modsim_quarantine_close(struct modsim_mod *m)
 {
 	struct modsim_kernel *k = m->k;
@@ -451,13 +481,14 @@ int modsim_quarantine_close(struct modsim_mod *m)
 	int err = 0;
 
 	modsim_fault_init(); /* re-arm: see there */
+	pthread_once(&libc_dlclose_once, libc_dlclose_find);
 	pthread_mutex_lock(&q->lock);
 	pthread_mutex_lock(&range_lock);
 
 	pinned_unseal_all();
 	if (m->handle) {
 		dlerror();
-		if (dlclose(m->handle) != 0)
+		if (libc_dlclose(m->handle) != 0)
 			dlerr = dlerror();
 		m->handle = NULL;
 	}

@@ -1,5 +1,5 @@
 /* modsim run: an unsafe cell finds its violation, a safe one none; seeds reproduce; output; flags. */
-/* LABELS: faults */
+/* LABELS: faults, freerun */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -2,8 +2,7 @@
 # `modsim hazards`: the harness per cell from the command line; formats, exit 0 on agreement, 3 on a mismatch.
 # Usage: bash hazards.sh PATH-TO-MODSIM BUILD-DIR  (MODSIM_MODULE_PATH set by CTest)
 #
-# Unsafe cells fault on purpose (the harness leaves the handler with
-# siglongjmp, which ThreadSanitizer mishandles).
+# Unsafe cells fault on purpose, each at a forced interleaving.
 # LABELS: faults
 set -u
 

@@ -2,8 +2,9 @@
 # modsim run end to end: exit statuses, one-line errors, JSON/CSV output, a scenario file.
 # Usage: bash run.sh PATH-TO-MODSIM BUILD-DIR  (MODSIM_MODULE_PATH set by CTest)
 #
-# Runs the unsafe cell none + unload-race: workers fault on purpose.
-# LABELS: faults
+# Runs the unsafe cell none + unload-race: workers fault on purpose, free
+# running (see "freerun" in tests/CMakeLists.txt).
+# LABELS: faults, freerun
 set -u
 
 modsim=$1

@@ -4,9 +4,9 @@
 # Usage: bash usage.sh PATH-TO-MODSIM BUILD-DIR  (MODSIM_MODULE_PATH set by CTest)
 #
 # The demo runs under the default preset (none), where its racing rmmod of
-# chardev is a real use-after-unload: workers fault on purpose and leave the
-# handler with siglongjmp, and ThreadSanitizer reports the race it simulates.
-# LABELS: faults
+# chardev is a real use-after-unload: workers fault on purpose, free running
+# (see "freerun" in tests/CMakeLists.txt).
+# LABELS: faults, freerun
 set -u
 
 modsim=$1
