@@ -191,6 +191,22 @@ void __modsim_cpu_park(struct modsim_cpu *cpu)
 {
 	struct modsim_kernel *k = cpu->k;
 
+	if (modsim_sched_controlled(k)) {
+		struct modsim_sched_waiter w = { .what = "world stopped", .chan = &k->world_stop };
+		bool mine;
+
+		pthread_mutex_lock(&k->world_lock);
+		mine = world_stopped_by_me(k);
+		pthread_mutex_unlock(&k->world_lock);
+		if (mine)
+			return;
+		atomic_store_explicit(&cpu->parked, 1, memory_order_release);
+		while (atomic_load_explicit(&k->world_stop, memory_order_acquire))
+			if (modsim_sched_wait(k, &w))
+				break; /* control ended: the trial is winding down */
+		atomic_store_explicit(&cpu->parked, 0, memory_order_release);
+		return;
+	}
 	pthread_mutex_lock(&k->world_lock);
 	if (atomic_load_explicit(&k->world_stop, memory_order_acquire) && !world_stopped_by_me(k)) {
 		atomic_store_explicit(&cpu->parked, 1, memory_order_release);
@@ -241,6 +257,7 @@ static uint64_t world_start_locked(struct modsim_kernel *k)
 {
 	atomic_store_explicit(&k->world_stop, 0, memory_order_seq_cst);
 	pthread_cond_broadcast(&k->world_cond);
+	modsim_sched_wake(k, &k->world_stop);
 	return modsim_now_ns() - k->world_stop_began_ns;
 }
 
@@ -252,7 +269,7 @@ MODSIM_API int modsim_stop_world(struct modsim_kernel *k)
 	struct modsim_cpu *self = modsim_cpu_peek(k);
 	unsigned int ms = k->cfg.unload_timeout_ms;
 	struct timespec until = cpu_deadline_after(ms);
-	unsigned int running;
+	unsigned int running = 1;
 	uint64_t took;
 
 	pthread_mutex_lock(&k->world_lock);
@@ -260,7 +277,17 @@ MODSIM_API int modsim_stop_world(struct modsim_kernel *k)
 	world_stopper.uid = k->uid;
 	world_stopper.began_ns = k->world_stop_began_ns;
 	atomic_store_explicit(&k->world_stop, 1, memory_order_seq_cst);
-	while ((running = world_running(k, self)) != 0) {
+	if (modsim_sched_controlled(k)) {
+		struct modsim_sched_waiter w = { .what = "stopping the world" };
+
+		pthread_mutex_unlock(&k->world_lock);
+		while ((running = world_running(k, self)) != 0)
+			if (modsim_sched_wait(k, &w))
+				break;
+		pthread_mutex_lock(&k->world_lock);
+		running = world_running(k, self);
+	}
+	while (running && (running = world_running(k, self)) != 0) {
 		if (pthread_cond_clockwait(&k->world_cond, &k->world_lock, CLOCK_MONOTONIC,
 					   &until) == ETIMEDOUT) {
 			running = world_running(k, self);
@@ -305,6 +332,7 @@ MODSIM_API int modsim_wait_quiescence(struct modsim_kernel *k)
 	struct modsim_cpu *self = modsim_cpu_peek(k);
 	unsigned int n = k->ncpus, left = 0, ms = k->cfg.unload_timeout_ms;
 	uint64_t until = modsim_now_ns() + (uint64_t)ms * 1000000ULL;
+	struct modsim_sched_waiter qw = { .what = "quiescence" };
 	unsigned long *snap;
 	bool *need;
 	int err = 0;
@@ -346,6 +374,14 @@ MODSIM_API int modsim_wait_quiescence(struct modsim_kernel *k)
 		}
 		if (!left)
 			break;
+		if (modsim_sched_controlled(k)) {
+			if (modsim_sched_wait(k, &qw))
+				err = modsim_err(-ETIMEDOUT, "wait for quiescence: %u thread(s) still online when the controlled schedule ended",
+						 left);
+			if (err)
+				break;
+			continue;
+		}
 		if (modsim_now_ns() >= until) {
 			err = modsim_err(-ETIMEDOUT,
 					 "wait for quiescence: %u thread(s) still online after %u ms",

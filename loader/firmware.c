@@ -101,6 +101,7 @@ int modsim_firmware_request(struct modsim_kernel *k, struct modsim_mod *owner, c
 	struct modsim_firmware *fw = k->firmware;
 	unsigned int ms = k->cfg.unload_timeout_ms;
 	char who[MODSIM_NAME_MAX];
+	struct modsim_sched_waiter fww = { .what = "firmware" };
 	struct fw_request req;
 	struct timespec until;
 	int err;
@@ -128,6 +129,18 @@ int modsim_firmware_request(struct modsim_kernel *k, struct modsim_mod *owner, c
 	fw->waiters++;
 	atomic_fetch_add_explicit(&k->firmware_pending, 1, memory_order_relaxed);
 
+	while (req.queued && modsim_sched_controlled(k)) {
+		pthread_mutex_unlock(&fw->lock);
+		if (modsim_sched_wait(k, &fww)) {
+			pthread_mutex_lock(&fw->lock);
+			if (req.queued) {
+				fw_unlink(k, fw, &req);
+				req.result = -ETIMEDOUT;
+			}
+			break;
+		}
+		pthread_mutex_lock(&fw->lock);
+	}
 	while (req.queued) {
 		if (pthread_cond_clockwait(&fw->cond, &fw->lock, CLOCK_MONOTONIC, &until) ==
 			    ETIMEDOUT &&

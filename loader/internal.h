@@ -13,6 +13,7 @@
 #include <modsim/kernel.h>
 #include <modsim/module.h>
 #include <modsim/point.h>
+#include <modsim/sched.h>
 #include <modsim/stats.h>
 #include <modsim/strategy.h>
 #include <modsim/workers.h>
@@ -160,6 +161,9 @@ struct modsim_kernel {
 	pthread_cond_t world_cond;
 	uint64_t world_stop_began_ns;
 
+	/* The controlled scheduler (cfg.sched), or NULL when threads run free. */
+	struct modsim_sched *sched;
+
 	/* Race points: nonzero when anything is armed (fast path is one load). */
 	_Atomic int points_armed;
 
@@ -263,6 +267,100 @@ static inline void modsim_point_hit(struct modsim_kernel *k, enum modsim_point_i
 	if (modsim_unlikely(atomic_load_explicit(&k->points_armed, memory_order_relaxed)))
 		__modsim_point_slow(k, id, m);
 }
+
+/* ---- controlled scheduling (sched.c, sched_policy.c) ---- */
+
+/*
+ * struct modsim_sched_config - how a controlled trial is scheduled.
+ * @nthreads:  the threads that will take part (ids 0 .. nthreads-1); control
+ *             begins when all of them have arrived
+ * @budget:    steps before control ends (0: no limit)
+ * @choices:   the schedule to follow (replay); not owned
+ * @log:       keep every step (the determinism check)
+ * @trace:     keep the events (trace files)
+ * @on_end:    called once when control ends, by the thread that ends it,
+ *             while every other controlled thread is still parked
+ */
+struct modsim_sched_config {
+	enum modsim_sched_policy policy;
+	uint64_t seed;
+	unsigned int depth;
+	uint32_t budget;
+	unsigned int nthreads;
+	const struct modsim_sched_choice *choices;
+	uint32_t nchoices;
+	bool log, trace;
+	void (*on_end)(void *arg, enum modsim_sched_end why);
+	void *arg;
+	int loader_id, timer_id, worker0_id; /* -1: no such thread */
+};
+
+/* Which controlled thread a kernel thread is. */
+enum modsim_sched_role { MODSIM_ROLE_LOADER, MODSIM_ROLE_TIMER, MODSIM_ROLE_WORKER };
+/* The id of the @index-th thread of @role in @k's controlled trial, or -1. */
+int modsim_sched_role(struct modsim_kernel *k, enum modsim_sched_role role, unsigned int index);
+
+int modsim_sched_create(const struct modsim_sched_config *cfg, struct modsim_sched **out);
+void modsim_sched_destroy(struct modsim_sched *s);
+/* Name thread @id ("loader", "worker0"); @loader: it runs init and exit. */
+void modsim_sched_name_thread(struct modsim_sched *s, unsigned int id, const char *name,
+			      bool loader);
+/* The kernel whose threads @s schedules (set once it exists). */
+void modsim_sched_bind(struct modsim_sched *s, struct modsim_kernel *k);
+/* Give up before or during control: every thread runs free. */
+void modsim_sched_abort(struct modsim_sched *s);
+/* Wait until control ends.  Return: 0, or -EDEADLK when a thread held the
+ * baton without yielding for long (the report says where). */
+int modsim_sched_wait_end(struct modsim_sched *s);
+/* Move the report out of @s (after control ended). */
+void modsim_sched_report_take(struct modsim_sched *s, struct modsim_sched_report *out);
+
+/* The calling thread becomes controlled thread @id of @k's scheduler (no-op
+ * without one) and waits for its first turn. */
+void modsim_sched_thread_begin(struct modsim_kernel *k, int id);
+/* The calling thread leaves; the baton passes on. */
+void modsim_sched_thread_end(struct modsim_kernel *k);
+/* Is the calling thread controlled, and control still on? */
+bool modsim_sched_controlled(struct modsim_kernel *k);
+/* A race point (from the point slow path). */
+void __modsim_sched_point(struct modsim_kernel *k, enum modsim_point_id id, struct modsim_mod *m);
+/*
+ * struct modsim_sched_waiter - one wait loop of a controlled thread, on its
+ * stack.  @what names the wait in reports; @chan, when set, is what wakes it
+ * (modsim_sched_wake()), else any progress of another thread may have made
+ * its condition true; @idle: the thread has no work (the idle timer thread),
+ * so when only idle threads are left the trial is over, not deadlocked.
+ * @rounds is the scheduler's: the first round of a loop is progress (the
+ * thread ran code since it last yielded), later rounds are re-checks.
+ */
+struct modsim_sched_waiter {
+	const char *what;
+	const void *chan;
+	bool idle;
+	unsigned int rounds;
+};
+
+/*
+ * modsim_sched_wait - the condition the calling controlled thread waits for
+ * is false: let others run until it may have changed.  Never hold a lock
+ * across it.  Typical use:
+ *	struct modsim_sched_waiter w = { .what = "unload wait" };
+ *	while (!cond)
+ *		if (modsim_sched_wait(k, &w))
+ *			return -ETIMEDOUT;   control ended: give up as on a time-out
+ * Return: 0 (check again), or -ECANCELED when control ended.
+ */
+int modsim_sched_wait(struct modsim_kernel *k, struct modsim_sched_waiter *w);
+/* Wake the controlled threads waiting on @chan.  Any thread. */
+void modsim_sched_wake(struct modsim_kernel *k, const void *chan);
+/* A loop with nothing to do lets the others run (a yield, not a wait). */
+void modsim_sched_yield(struct modsim_kernel *k);
+/* Is every other controlled thread outside any call bracket (RCU grace period)? */
+bool modsim_sched_others_outside_calls(struct modsim_kernel *k);
+/* A violation was recorded by the calling thread (stats.c). */
+void modsim_sched_violation(struct modsim_kernel *k, const struct modsim_violation *v);
+/* "start", "wait", ... or the point's name. */
+const char *modsim_sched_at_name(int at);
 
 /* ---- fault detection (fault.c) ---- */
 
@@ -460,6 +558,8 @@ void modsim_stat_loader(struct modsim_kernel *k, enum modsim_lstat s);
 
 int modsim_workers_init(struct modsim_kernel *k);
 void modsim_workers_fini(struct modsim_kernel *k);
+/* Ask the workers to leave their loop, without waiting (any thread). */
+void modsim_workers_signal_stop(struct modsim_kernel *k);
 /* The cycler's slot in k->workers; cycler.c keeps its state there. */
 struct modsim_cycler;
 struct modsim_cycler **modsim_workers_cycler(struct modsim_kernel *k);

@@ -79,6 +79,7 @@ MODSIM_API int modsim_kernel_create(const struct modsim_config *cfg, struct mods
 		goto free_kernel;
 	}
 	k->uid = atomic_fetch_add(&next_uid, 1);
+	k->sched = k->cfg.sched;
 
 	err = init_locks(k);
 	if (err) {
@@ -98,6 +99,11 @@ MODSIM_API int modsim_kernel_create(const struct modsim_config *cfg, struct mods
 	err = modsim_points_init(k);
 	if (err)
 		goto fini_cpu;
+	if (k->sched) {
+		/* Every point is a scheduling point: keep the slow path on. */
+		atomic_fetch_add(&k->points_armed, 1);
+		modsim_sched_bind(k->sched, k);
+	}
 	err = modsim_fault_init();
 	if (err)
 		goto fini_points;

@@ -283,6 +283,8 @@ void __modsim_point_slow(struct modsim_kernel *k, enum modsim_point_id id, struc
 	if (cpu)
 		cpu->last_point = id;
 	point_amplify(k, &ps->amp, cpu);
+	if (k->sched)
+		__modsim_sched_point(k, id, m);
 
 	if (!atomic_load_explicit(&p->sync, memory_order_seq_cst))
 		return;

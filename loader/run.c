@@ -55,6 +55,14 @@ struct trial {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool done;
+
+	/* Controlled scheduling: the scheduler, and the trial as it was when
+	 * control ended (written by the thread that ended it, read after). */
+	struct modsim_sched *sched;
+	bool has_workers, has_loader;
+	struct modsim_stats ctl_stats;
+	unsigned long ctl_cycles;
+	bool ctl_snapped;
 };
 
 void (*modsim_run_observe)(struct modsim_kernel *k, void *arg);
@@ -207,6 +215,10 @@ static unsigned int trial_unload_cycled(struct trial *t)
 		done += pass;
 		if (!npending || trial_stopping(t) || (!pass && refused_for_good))
 			break;
+		if (modsim_sched_controlled(t->k)) {
+			modsim_sched_yield(t->k); /* the step budget bounds the retries */
+			continue;
+		}
 		if (!t->cfg->duration_ms && modsim_now_ns() - since > RUN_GIVE_UP_NS)
 			break;
 		sched_yield();
@@ -233,14 +245,23 @@ static bool trial_cycle(struct trial *t)
 static void *trial_loader(void *arg)
 {
 	struct trial *t = arg;
-	unsigned long want = t->cfg->duration_ms ? 0 : t->cfg->cycles;
+	unsigned long want = t->cfg->duration_ms && !t->sched ? 0 : t->cfg->cycles;
+
+	if (t->sched && !want)
+		want = MODSIM_SCHED_DEFAULT_CYCLES;
 
 	modsim_fault_thread_init();
+	modsim_sched_thread_begin(t->k, modsim_sched_role(t->k, MODSIM_ROLE_LOADER, 0));
 	while (!trial_stopping(t) && (!want || t->cycles < want)) {
 		if (!trial_cycle(t))
 			break;
 		t->cycles++;
 	}
+	/* Controlled: the loader is done, so is the trial; the workers leave
+	 * at their next step, in the schedule's order. */
+	if (modsim_sched_controlled(t->k))
+		modsim_workers_signal_stop(t->k);
+	modsim_sched_thread_end(t->k);
 	if (modsim_cpu_peek(t->k))
 		modsim_cpu_release_self(t->k);
 	modsim_fault_thread_fini();
@@ -263,8 +284,16 @@ static int trial_check_config(const struct modsim_run_config *cfg)
 	if (cfg->workers > RUN_MAX_WORKERS)
 		return modsim_err(-EINVAL, "run: %u workers; at most %d", cfg->workers,
 				  RUN_MAX_WORKERS);
-	if (!cfg->duration_ms && !cfg->cycles)
+	if (cfg->sched != MODSIM_SCHED_OFF && cfg->sched != MODSIM_SCHED_PCT &&
+	    cfg->sched != MODSIM_SCHED_RANDOM && cfg->sched != MODSIM_SCHED_REPLAY)
+		return modsim_err(-EINVAL, "run: no scheduling policy %d", (int)cfg->sched);
+	if (cfg->sched == MODSIM_SCHED_OFF && !cfg->duration_ms && !cfg->cycles)
 		return modsim_err(-EINVAL, "run: neither a duration nor a number of cycles");
+	if (cfg->sched != MODSIM_SCHED_OFF && cfg->workers + 2 > MODSIM_SCHED_MAX_THREADS)
+		return modsim_err(-EINVAL, "run: %u workers; a controlled trial has at most %d",
+				  cfg->workers, MODSIM_SCHED_MAX_THREADS - 2);
+	if (cfg->nchoices && !cfg->choices)
+		return modsim_err(-EINVAL, "run: %u choices to replay, but no list", cfg->nchoices);
 	if (cfg->duration_ms > RUN_MAX_DURATION_MS)
 		return modsim_err(-EINVAL, "run: a duration of %u ms is more than a day",
 				  cfg->duration_ms);
@@ -281,6 +310,76 @@ static int trial_check_config(const struct modsim_run_config *cfg)
 	return 0;
 }
 
+static bool mix_empty(const struct modsim_mix *mix);
+
+/*
+ * Control ended: called by the thread that ended it while every other
+ * controlled thread is parked.  Keep the trial as the schedule left it,
+ * and ask everyone to stop.
+ */
+static void trial_ctl_end(void *arg, enum modsim_sched_end why)
+{
+	struct trial *t = arg;
+
+	modsim_stats_get(t->k, &t->ctl_stats);
+	t->ctl_cycles = t->cycles;
+	t->ctl_snapped = true;
+	atomic_store_explicit(&t->stop, 1, memory_order_release);
+	if (t->has_workers)
+		modsim_workers_signal_stop(t->k);
+}
+
+/*
+ * The controlled trial's threads and their ids: the loader is 0, the
+ * workers follow, the timer thread is last.
+ */
+static int trial_sched(struct trial *t)
+{
+	const struct modsim_run_config *cfg = t->cfg;
+	struct modsim_sched_config sc = {
+		.policy = cfg->sched,
+		.seed = cfg->seed,
+		.depth = cfg->depth ? cfg->depth : MODSIM_SCHED_DEFAULT_DEPTH,
+		.budget = cfg->steps ? cfg->steps : MODSIM_SCHED_DEFAULT_STEPS,
+		.choices = cfg->choices,
+		.nchoices = cfg->nchoices,
+		.log = cfg->sched_log,
+		.trace = cfg->sched_trace,
+		.on_end = trial_ctl_end,
+		.arg = t,
+		.loader_id = -1,
+		.timer_id = -1,
+		.worker0_id = -1,
+	};
+	unsigned int n = 0;
+	char name[16];
+	int err;
+
+	if (t->has_loader)
+		sc.loader_id = (int)n++;
+	if (t->has_workers) {
+		sc.worker0_id = (int)n;
+		n += cfg->workers;
+	}
+	if (t->s.timer_thread)
+		sc.timer_id = (int)n++;
+	sc.nthreads = n;
+	if (!n)
+		return modsim_err(-EINVAL, "run: scenario %s has no thread to schedule", t->s.name);
+	err = modsim_sched_create(&sc, &t->sched);
+	if (err)
+		return err;
+	if (sc.loader_id >= 0)
+		modsim_sched_name_thread(t->sched, (unsigned int)sc.loader_id, "loader", true);
+	for (unsigned int i = 0; sc.worker0_id >= 0 && i < cfg->workers; i++) {
+		snprintf(name, sizeof(name), "worker%u", i % 100u);
+		modsim_sched_name_thread(t->sched, (unsigned int)sc.worker0_id + i, name, false);
+	}
+	if (sc.timer_id >= 0)
+		modsim_sched_name_thread(t->sched, (unsigned int)sc.timer_id, "timer", false);
+	return 0;
+}
+
 static int trial_kernel(struct trial *t)
 {
 	const struct modsim_run_config *cfg = t->cfg;
@@ -289,6 +388,13 @@ static int trial_kernel(struct trial *t)
 	char path[PATH_MAX];
 	int err;
 
+	t->has_workers = cfg->workers && !mix_empty(&t->s.mix);
+	t->has_loader = t->s.action != SCN_HOLD;
+	if (cfg->sched != MODSIM_SCHED_OFF) {
+		err = trial_sched(t);
+		if (err)
+			return err;
+	}
 	modsim_config_default(&kc);
 	kc.strategy = cfg->strategy;
 	kc.seed = (unsigned long)cfg->seed;
@@ -301,14 +407,23 @@ static int trial_kernel(struct trial *t)
 	kc.timer_thread = t->s.timer_thread;
 	kc.allow_force = t->s.force;
 	kc.log = t->log;
+	if (t->sched) {
+		/* Init and exit run on the loader, where the scheduler sees
+		 * them; a deadlock is found by the scheduler, not a clock. */
+		kc.init_timeout_ms = 0;
+		kc.sched = t->sched;
+	}
 	err = modsim_kernel_create(&kc, &t->k);
 	if (err)
 		return err;
 
-	modsim_run_amplify_spec(cfg, &t->s, spec, sizeof(spec));
-	err = modsim_amplify_apply(t->k, spec);
-	if (err)
-		return err;
+	/* Controlled, the scheduler chooses the interleaving: no delays. */
+	if (!t->sched) {
+		modsim_run_amplify_spec(cfg, &t->s, spec, sizeof(spec));
+		err = modsim_amplify_apply(t->k, spec);
+		if (err)
+			return err;
+	}
 	/* A module that is not there is a setup error, not a finding. */
 	for (unsigned int i = 0; i < t->s.nmods; i++) {
 		err = modsim_modpath_resolve(t->k, t->s.mods[i].spec, path, sizeof(path));
@@ -358,28 +473,50 @@ static void trial_wait(struct trial *t)
 	pthread_mutex_unlock(&t->lock);
 }
 
+/* A controlled trial's schedule went where no scheduler may lose it: a bug of modsim. */
+static void trial_lost(struct trial *t)
+{
+	struct modsim_sched_report r;
+
+	modsim_sched_report_take(t->sched, &r);
+	fprintf(stderr, "modsim: the controlled schedule lost its baton at step %u: %s\n", r.steps,
+		r.lost);
+	fprintf(stderr, "modsim: this is a bug of modsim (a wait the scheduler does not know) or of a strategy .so; aborting\n");
+	abort();
+}
+
 /* Start the workers and the loader, wait, stop them: the trial proper. */
 static int trial_race(struct trial *t, struct modsim_run_result *res)
 {
-	bool workers = t->cfg->workers && !mix_empty(&t->s.mix);
-	bool loader = t->s.action != SCN_HOLD;
+	bool workers = t->has_workers;
+	bool loader = t->has_loader;
 	uint64_t t1;
 	int err;
 
 	t->t0 = modsim_now_ns();
 	if (workers) {
 		err = modsim_workers_start(t->k, t->cfg->workers, &t->s.mix);
-		if (err)
+		if (err) {
+			if (t->sched)
+				modsim_sched_abort(t->sched);
 			return err;
+		}
 	}
 	if (loader && pthread_create(&t->loader, NULL, trial_loader, t)) {
+		if (t->sched)
+			modsim_sched_abort(t->sched);
 		if (workers)
 			modsim_workers_stop(t->k);
 		return modsim_err(-EAGAIN, "run: cannot create the loader thread");
 	}
-	if (!loader)
-		t->done = !t->cfg->duration_ms;
-	trial_wait(t);
+	if (t->sched) {
+		if (modsim_sched_wait_end(t->sched))
+			trial_lost(t);
+	} else {
+		if (!loader)
+			t->done = !t->cfg->duration_ms;
+		trial_wait(t);
+	}
 	atomic_store_explicit(&t->stop, 1, memory_order_release);
 	if (loader)
 		pthread_join(t->loader, NULL);
@@ -387,10 +524,17 @@ static int trial_race(struct trial *t, struct modsim_run_result *res)
 	if (workers)
 		modsim_workers_stop(t->k);
 
-	modsim_stats_get(t->k, &res->stats);
+	if (t->ctl_snapped) {
+		res->stats = t->ctl_stats;
+		res->cycles = t->ctl_cycles;
+	} else {
+		modsim_stats_get(t->k, &res->stats);
+		res->cycles = t->cycles;
+	}
+	if (t->sched)
+		modsim_sched_report_take(t->sched, &res->sched);
 	if (modsim_run_observe)
 		modsim_run_observe(t->k, modsim_run_observe_arg);
-	res->cycles = t->cycles;
 	res->elapsed_ns = t1 - t->t0;
 	if (modsim_run_violations(res)) {
 		uint64_t first = atomic_load(&t->first_ns);
@@ -452,7 +596,10 @@ destroy_kernel:
 	/* Forces out whatever is still loaded; its reports are not the trial's. */
 	if (err)
 		snprintf(msg, sizeof(msg), "%s", modsim_last_error());
+	if (t->sched && err)
+		modsim_sched_abort(t->sched);
 	modsim_kernel_destroy(t->k);
+	modsim_sched_destroy(t->sched);
 	fclose(t->log);
 	if (err)
 		modsim_err(err, "%s", msg);
@@ -461,4 +608,37 @@ free_trial:
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 	return err;
+}
+
+MODSIM_API void modsim_run_result_free(struct modsim_run_result *res)
+{
+	modsim_sched_report_free(&res->sched);
+}
+
+MODSIM_API void modsim_run_schedule(const struct modsim_run_config *cfg,
+				    const struct modsim_run_result *res,
+				    struct modsim_schedule *out)
+{
+	*out = res->sched.schedule;
+	snprintf(out->strategy, sizeof(out->strategy), "%s", cfg->strategy);
+	snprintf(out->scenario, sizeof(out->scenario), "%s", cfg->scenario);
+	out->workers = cfg->workers;
+	out->seed = cfg->seed;
+	out->policy = res->sched.policy;
+	out->depth = res->sched.depth;
+	out->steps = res->sched.budget;
+}
+
+MODSIM_API void modsim_run_config_replay(struct modsim_run_config *cfg,
+					 const struct modsim_schedule *s)
+{
+	snprintf(cfg->strategy, sizeof(cfg->strategy), "%s", s->strategy);
+	snprintf(cfg->scenario, sizeof(cfg->scenario), "%s", s->scenario);
+	cfg->workers = s->workers;
+	cfg->seed = s->seed;
+	cfg->sched = MODSIM_SCHED_REPLAY;
+	cfg->depth = s->depth;
+	cfg->steps = s->steps;
+	cfg->choices = s->choices;
+	cfg->nchoices = s->nchoices;
 }

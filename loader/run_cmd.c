@@ -13,6 +13,7 @@
 
 #include <modsim/run.h>
 
+#include "run_ctl.h"
 #include "scenario.h"
 
 #include "internal.h"
@@ -25,6 +26,9 @@ static const char run_usage[] =
 	"                  [--duration SECONDS | --cycles N] [--seed N]\n"
 	"                  [--amplify SPEC | --no-amplify] [--json | --jsonl | --csv]\n"
 	"                  [--fail-on-violation]\n"
+	"                  [--sched pct|random|replay [--depth D] [--steps N]]\n"
+	"                  [--replay TOKEN] [--verify-replay] [--trace FILE.json]\n"
+	"                  [--timeline FILE.svg]\n"
 	"\n"
 	"Run one configuration for real: workers call into the scenario's modules\n"
 	"while a loader thread loads and unloads them, under one strategy.\n"
@@ -43,10 +47,25 @@ static const char run_usage[] =
 	"      --no-amplify       every window at its natural width\n"
 	"      --json, --jsonl, --csv  machine-readable output (schema: README)\n"
 	"      --fail-on-violation     exit 3 when a violation (not a leak) was seen\n"
+	"\n"
+	"Controlled scheduling: one thread runs at a time; the baton passes at the\n"
+	"race points and waits; the trial ends at its first violation, a deadlock\n"
+	"or the step budget, and prints a token that replays it.\n"
+	"      --sched POLICY     pct (priorities, d-1 change points), random, or\n"
+	"                         replay (with --replay); --seed seeds it\n"
+	"      --depth D          pct's bug depth (default 3)\n"
+	"      --steps N          step budget (default 2000)\n"
+	"      --replay TOKEN     replay a schedule (its strategy, scenario, workers\n"
+	"                         and seed come from the token)\n"
+	"      --verify-replay    run the schedule twice and compare the runnable\n"
+	"                         threads at every step; report the first divergence\n"
+	"      --trace FILE       the run as Chrome Trace Event JSON (Perfetto)\n"
+	"      --timeline FILE    the run as an SVG picture, one lane per thread\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"exit status: 0 the trial ran (whatever it found), 3 a violation with\n"
-	"--fail-on-violation, 2 bad usage, 1 the trial could not run\n";
+	"--fail-on-violation, 4 a schedule that did not replay as recorded\n"
+	"(--replay, --verify-replay), 2 bad usage, 1 the trial could not run\n";
 
 enum {
 	OPT_SEED = 256,
@@ -55,6 +74,13 @@ enum {
 	OPT_JSONL,
 	OPT_CSV,
 	OPT_FAIL,
+	OPT_SCHED,
+	OPT_DEPTH,
+	OPT_STEPS,
+	OPT_REPLAY,
+	OPT_VERIFY,
+	OPT_TRACE,
+	OPT_TIMELINE,
 };
 
 /* struct run_cmd - what the command line asked for. */
@@ -62,6 +88,8 @@ struct run_cmd {
 	struct modsim_run_config cfg;
 	enum modsim_format fmt;
 	bool fmt_set, fail_on_violation, strategy_set, scenario_set, duration_set, cycles_set;
+	bool workers_set, seed_set, amplify_set, sched_set, depth_set, steps_set;
+	struct modsim_run_ctl ctl;
 	char msg[512];
 };
 
@@ -158,6 +186,7 @@ static int cmd_option(struct run_cmd *c, int opt, const char *arg)
 			return cmd_usage(c, "--workers: '%s' is not a number from 0 to %d", arg,
 					 RUN_CMD_MAX_WORKERS);
 		c->cfg.workers = (unsigned int)v;
+		c->workers_set = true;
 		return 0;
 	case 'd':
 		return cmd_duration(c, arg);
@@ -171,12 +200,49 @@ static int cmd_option(struct run_cmd *c, int opt, const char *arg)
 		if (!parse_u64(arg, UINT64_MAX, &v))
 			return cmd_usage(c, "--seed: '%s' is not a number", arg);
 		c->cfg.seed = v;
+		c->seed_set = true;
 		return 0;
 	case 'a':
+		c->amplify_set = true;
 		return cmd_amplify(c, arg);
 	case OPT_NO_AMPLIFY:
 		c->cfg.no_amplify = true;
+		c->amplify_set = true;
 		return 0;
+	case OPT_SCHED: {
+		int p = modsim_sched_policy_lookup(arg);
+
+		if (p < 0)
+			return cmd_usage(c, "--sched: %s", modsim_last_error());
+		c->cfg.sched = (enum modsim_sched_policy)p;
+		c->sched_set = true;
+		return 0;
+	}
+	case OPT_DEPTH:
+		if (!parse_u64(arg, 64, &v) || !v)
+			return cmd_usage(c, "--depth: '%s' is not a depth from 1 to 64", arg);
+		c->cfg.depth = (unsigned int)v;
+		c->depth_set = true;
+		return 0;
+	case OPT_STEPS:
+		if (!parse_u64(arg, 100000000, &v) || !v)
+			return cmd_usage(c, "--steps: '%s' is not a number of steps from 1 to 100000000",
+					 arg);
+		c->cfg.steps = (uint32_t)v;
+		c->steps_set = true;
+		return 0;
+	case OPT_REPLAY:
+		if (c->ctl.replay)
+			return cmd_usage(c, "--replay: given twice");
+		c->ctl.replay = arg;
+		return 0;
+	case OPT_VERIFY:
+		c->ctl.verify = true;
+		return 0;
+	case OPT_TRACE:
+		return cmd_text(c, c->ctl.trace, sizeof(c->ctl.trace), "--trace", arg);
+	case OPT_TIMELINE:
+		return cmd_text(c, c->ctl.timeline, sizeof(c->ctl.timeline), "--timeline", arg);
 	case OPT_JSON:
 		return cmd_format(c, MODSIM_FMT_JSON, "--json");
 	case OPT_JSONL:
@@ -197,6 +263,33 @@ static int cmd_check(struct run_cmd *c)
 	const struct modsim_strategy *strat;
 	void *handle;
 
+	if (c->ctl.replay) {
+		int err = modsim_run_ctl_replay(&c->ctl, &c->cfg);
+
+		if (err)
+			return cmd_usage(c, "--replay: %s", modsim_last_error());
+		if (c->sched_set && c->cfg.sched != MODSIM_SCHED_REPLAY)
+			return cmd_usage(c, "--replay replays; --sched %s does not go with it",
+					 modsim_sched_policy_name(c->cfg.sched));
+		if (c->strategy_set || c->scenario_set || c->workers_set || c->seed_set ||
+		    c->depth_set || c->steps_set)
+			return cmd_usage(c, "--replay: the token sets strategy, scenario, workers, seed, depth and steps; give none of them");
+		c->strategy_set = c->scenario_set = true;
+	} else if (c->cfg.sched == MODSIM_SCHED_REPLAY) {
+		return cmd_usage(c, "--sched replay needs --replay TOKEN");
+	}
+	if (c->cfg.sched == MODSIM_SCHED_OFF) {
+		if (c->depth_set || c->steps_set || c->ctl.verify || c->ctl.trace[0] ||
+		    c->ctl.timeline[0])
+			return cmd_usage(c, "--depth, --steps, --verify-replay, --trace and --timeline need --sched");
+	} else {
+		if (c->duration_set)
+			return cmd_usage(c, "--duration does not go with --sched: a controlled trial ends at its step budget (--steps)");
+		if (c->amplify_set)
+			return cmd_usage(c, "--amplify and --no-amplify do not go with --sched: the scheduler chooses the interleaving");
+		if (c->depth_set && c->cfg.sched != MODSIM_SCHED_PCT)
+			return cmd_usage(c, "--depth is for --sched pct");
+	}
 	if (!c->strategy_set)
 		return cmd_usage(c, "--strategy NAME is required");
 	if (!c->scenario_set)
@@ -238,6 +331,13 @@ static int cmd_parse(struct run_cmd *c, int argc, char **argv)
 		{ "jsonl", no_argument, NULL, OPT_JSONL },
 		{ "csv", no_argument, NULL, OPT_CSV },
 		{ "fail-on-violation", no_argument, NULL, OPT_FAIL },
+		{ "sched", required_argument, NULL, OPT_SCHED },
+		{ "depth", required_argument, NULL, OPT_DEPTH },
+		{ "steps", required_argument, NULL, OPT_STEPS },
+		{ "replay", required_argument, NULL, OPT_REPLAY },
+		{ "verify-replay", no_argument, NULL, OPT_VERIFY },
+		{ "trace", required_argument, NULL, OPT_TRACE },
+		{ "timeline", required_argument, NULL, OPT_TIMELINE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -292,6 +392,12 @@ MODSIM_API int modsim_run_main(int argc, char **argv, FILE *out, FILE *err)
 		fprintf(err, "modsim run: %s (try 'modsim run --help')\n", c->msg);
 		goto free_all;
 	}
+	if (c->cfg.sched != MODSIM_SCHED_OFF) {
+		status = modsim_run_ctl_main(&c->ctl, &c->cfg, res, c->fmt, out, err);
+		if (!status && c->fail_on_violation && modsim_run_violations(res))
+			status = 3;
+		goto free_all;
+	}
 	if (modsim_run(&c->cfg, res)) {
 		fprintf(err, "modsim run: %s\n", modsim_last_error());
 		status = 1;
@@ -300,6 +406,9 @@ MODSIM_API int modsim_run_main(int argc, char **argv, FILE *out, FILE *err)
 	modsim_run_print(out, c->fmt, &c->cfg, res);
 	status = c->fail_on_violation && modsim_run_violations(res) ? 3 : 0;
 free_all:
+	if (res)
+		modsim_run_result_free(res);
+	modsim_run_ctl_free(c ? &c->ctl : NULL);
 	free(res);
 	free(c);
 	return status;

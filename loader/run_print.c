@@ -1,6 +1,7 @@
 /* One trial's configuration and result as text, JSON, JSON lines or CSV (schema in the README). */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <modsim/run.h>
@@ -97,11 +98,77 @@ static void text_violation(FILE *f, const struct modsim_violation *v)
 	fputc('\n', f);
 }
 
+/* The replay token of a controlled trial (malloc'ed), or NULL. */
+static char *run_token(const struct modsim_run_config *cfg, const struct modsim_run_result *res)
+{
+	struct modsim_schedule s;
+	char *tok = NULL;
+
+	if (res->sched.policy == MODSIM_SCHED_OFF)
+		return NULL;
+	modsim_run_schedule(cfg, res, &s);
+	if (modsim_schedule_encode(&s, &tok))
+		return NULL;
+	return tok;
+}
+
+/* A controlled trial: how it was scheduled, how it ended, and the line that replays it. */
+static void text_sched(FILE *f, const struct modsim_run_result *res, const char *tok)
+{
+	const struct modsim_sched_report *r = &res->sched;
+
+	fprintf(f, "schedule: %s, seed %" PRIu64, modsim_sched_policy_name(r->policy), r->seed);
+	if (r->policy == MODSIM_SCHED_PCT)
+		fprintf(f, ", depth %u", r->depth);
+	fprintf(f, ", budget %u steps; %u steps, %u decisions, %u preemptions, %u choices\n",
+		r->budget, r->steps, r->decisions, r->preemptions, r->schedule.nchoices);
+	fprintf(f, "threads:");
+	for (unsigned int i = 0; i < r->nthreads; i++)
+		fprintf(f, " %u %s", i, r->thread_name[i]);
+	fprintf(f, "\nended: %s at step %u", modsim_sched_end_name(r->end), r->end_step);
+	if (r->violation_thread >= 0 && (unsigned int)r->violation_thread < r->nthreads)
+		fprintf(f, " (%s, after %s)", r->thread_name[r->violation_thread],
+			r->violation_point >= 0 ? modsim_point_name(r->violation_point) : "its start");
+	fputc('\n', f);
+	if (r->end == MODSIM_SEND_DEADLOCK)
+		fprintf(f, "stuck: %s\n", r->lost);
+	if (r->divergences)
+		fprintf(f, "replay: %u recorded choice%s named a thread that could not run\n",
+			r->divergences, r->divergences == 1 ? "" : "s");
+	if (r->reproduced == 1)
+		fprintf(f, "replay: reproduced %s at step %u\n",
+			r->schedule.expect >= 0 ? modsim_vkind_name(r->schedule.expect) : "no violation",
+			r->schedule.expect_step);
+	else if (r->reproduced == 0)
+		fprintf(f, "replay: NOT reproduced: this run ended on %s at step %u\n",
+			r->schedule.expect >= 0 ? modsim_vkind_name(r->schedule.expect) : "no violation",
+			r->end_step);
+	if (r->verified == 1)
+		fprintf(f, "verify-replay: the replay took the same %u steps\n", r->nlog);
+	else if (r->verified == 0)
+		fprintf(f, "verify-replay: DIVERGED: %s\n", r->verify_msg);
+	if (tok)
+		fprintf(f, "replay: modsim run --replay %s\n", tok);
+}
+
 /* The command line that repeats this trial. */
 static void text_repeat(FILE *f, const struct modsim_run_config *cfg, const struct run_desc *d)
 {
 	fprintf(f, "repeat: modsim run --strategy '%s' --scenario '%s' --workers %u", cfg->strategy,
 		cfg->scenario, cfg->workers);
+	if (cfg->sched != MODSIM_SCHED_OFF && cfg->sched != MODSIM_SCHED_REPLAY) {
+		fprintf(f, " --seed %" PRIu64 " --sched %s", cfg->seed,
+			modsim_sched_policy_name(cfg->sched));
+		if (cfg->sched == MODSIM_SCHED_PCT)
+			fprintf(f, " --depth %u", cfg->depth ? cfg->depth : MODSIM_SCHED_DEFAULT_DEPTH);
+		fprintf(f, " --steps %u", cfg->steps ? cfg->steps : MODSIM_SCHED_DEFAULT_STEPS);
+		if (!cfg->duration_ms && cfg->cycles)
+			fprintf(f, " --cycles %lu", cfg->cycles);
+		fputc('\n', f);
+		return;
+	}
+	if (cfg->sched == MODSIM_SCHED_REPLAY)
+		return; /* the replay line says it all */
 	if (cfg->duration_ms)
 		fprintf(f, " --duration %g", cfg->duration_ms / 1000.0);
 	else
@@ -124,7 +191,8 @@ static void print_text(FILE *f, const struct modsim_run_config *cfg,
 	fprintf(f, "modsim run: strategy %s, scenario %s (hazard %s), %u worker%s, seed %" PRIu64 "\n",
 		cfg->strategy, cfg->scenario, d->hazard, cfg->workers, cfg->workers == 1 ? "" : "s",
 		cfg->seed);
-	fprintf(f, "amplify: %s\n", d->amplify[0] ? d->amplify : "none");
+	if (res->sched.policy == MODSIM_SCHED_OFF)
+		fprintf(f, "amplify: %s\n", d->amplify[0] ? d->amplify : "none");
 	fprintf(f, "ran ");
 	text_ns(f, res->elapsed_ns);
 	fprintf(f, ": %lu load/unload cycle%s\n", res->cycles, res->cycles == 1 ? "" : "s");
@@ -163,6 +231,12 @@ static void print_text(FILE *f, const struct modsim_run_config *cfg,
 	if (st->leaked_generations)
 		fprintf(f, "generations whose quarantine could not be kept: %lu\n",
 			st->leaked_generations);
+	if (res->sched.policy != MODSIM_SCHED_OFF) {
+		char *tok = run_token(cfg, res);
+
+		text_sched(f, res, tok);
+		free(tok);
+	}
 	text_repeat(f, cfg, d);
 }
 
@@ -287,6 +361,52 @@ static void jw_violation(struct jw *w, const char *key, const struct modsim_viol
 	jw_close(w);
 }
 
+static void jw_int(struct jw *w, const char *key, long v)
+{
+	jw_key(w, key);
+	fprintf(w->f, "%ld", v);
+}
+
+static void json_sched(struct jw *w, const struct modsim_run_config *cfg,
+		       const struct modsim_run_result *res)
+{
+	const struct modsim_sched_report *r = &res->sched;
+	char *tok = run_token(cfg, res);
+	char threads[MODSIM_SCHED_MAX_THREADS * 17] = "";
+	size_t off = 0;
+
+	for (unsigned int i = 0; i < r->nthreads && off < sizeof(threads); i++)
+		off += (size_t)snprintf(threads + off, sizeof(threads) - off, "%s%s", i ? "," : "",
+					r->thread_name[i]);
+	jw_open(w, "sched");
+	jw_str(w, "policy", modsim_sched_policy_name(r->policy));
+	jw_u64(w, "seed", r->seed);
+	jw_u64(w, "depth", r->depth);
+	jw_u64(w, "budget", r->budget);
+	jw_str(w, "threads", threads);
+	jw_u64(w, "steps", r->steps);
+	jw_u64(w, "decisions", r->decisions);
+	jw_u64(w, "preemptions", r->preemptions);
+	jw_u64(w, "choices", r->schedule.nchoices);
+	jw_str(w, "end", modsim_sched_end_name(r->end));
+	jw_u64(w, "end_step", r->end_step);
+	jw_str(w, "violation", r->schedule.expect >= 0 ? modsim_vkind_name(r->schedule.expect) : "");
+	jw_str(w, "violation_thread", r->violation_thread >= 0 &&
+		   (unsigned int)r->violation_thread < r->nthreads ?
+		   r->thread_name[r->violation_thread] : "");
+	jw_str(w, "violation_point",
+	       r->violation_point >= 0 ? modsim_point_name(r->violation_point) : "");
+	jw_str(w, "stuck", r->end == MODSIM_SEND_DEADLOCK ? r->lost : "");
+	jw_u64(w, "divergences", r->divergences);
+	jw_int(w, "reproduced", r->reproduced);
+	jw_int(w, "verified", r->verified);
+	jw_u64(w, "diverged_at", r->diverged_at);
+	jw_str(w, "verify_msg", r->verify_msg);
+	jw_str(w, "token", tok ? tok : "");
+	jw_close(w);
+	free(tok);
+}
+
 static void print_json(FILE *f, bool pretty, const struct modsim_run_config *cfg,
 		       const struct modsim_run_result *res, const struct run_desc *d)
 {
@@ -344,6 +464,8 @@ static void print_json(FILE *f, bool pretty, const struct modsim_run_config *cfg
 	jw_u64(&w, "leaked_generations", st->leaked_generations);
 	jw_close(&w);
 
+	if (res->sched.policy != MODSIM_SCHED_OFF)
+		json_sched(&w, cfg, res);
 	jw_close(&w);
 	fputc('\n', f);
 }
@@ -397,7 +519,7 @@ MODSIM_API void modsim_run_csv_header(FILE *f)
 		csv_name(f, "", dists[i], "_p99_ns");
 		csv_name(f, "", dists[i], "_max_ns");
 	}
-	fputs(",leaked_generations\n", f);
+	fputs(",leaked_generations,sched,sched_steps,sched_end,sched_token\n", f);
 }
 
 static void csv_dist(FILE *f, const struct modsim_dist *d)
@@ -446,7 +568,16 @@ static void csv_row(FILE *f, const struct modsim_run_config *cfg,
 		st->unload_waited);
 	csv_dist(f, &st->unload_ns);
 	csv_dist(f, &st->world_stop_ns);
-	fprintf(f, ",%lu\n", st->leaked_generations);
+	fprintf(f, ",%lu", st->leaked_generations);
+	if (res->sched.policy != MODSIM_SCHED_OFF) {
+		char *tok = run_token(cfg, res);
+
+		fprintf(f, ",%s,%u,%s,%s\n", modsim_sched_policy_name(res->sched.policy),
+			res->sched.steps, modsim_sched_end_name(res->sched.end), tok ? tok : "");
+		free(tok);
+	} else {
+		fputs(",off,0,,\n", f);
+	}
 }
 
 MODSIM_API void modsim_run_csv_row(FILE *f, const struct modsim_run_config *cfg,

@@ -290,37 +290,6 @@ int modsim_sched_spans_point(const struct modsim_sched_report *r, uint32_t i)
 	return -1;
 }
 
-/* The scheduler's own name tables are another unit's; these are for the trace writers only. */
-const char *modsim_sched_spans_policy(enum modsim_sched_policy p)
-{
-	static const char *const names[] = {
-		[MODSIM_SCHED_OFF] = "off",
-		[MODSIM_SCHED_PCT] = "pct",
-		[MODSIM_SCHED_RANDOM] = "random",
-		[MODSIM_SCHED_REPLAY] = "replay",
-	};
-
-	if ((int)p < 0 || (size_t)p >= sizeof(names) / sizeof(names[0]))
-		return "?";
-	return names[p];
-}
-
-const char *modsim_sched_spans_end(enum modsim_sched_end e)
-{
-	static const char *const names[] = {
-		[MODSIM_SEND_NONE] = "none",
-		[MODSIM_SEND_VIOLATION] = "violation",
-		[MODSIM_SEND_DEADLOCK] = "deadlock",
-		[MODSIM_SEND_BUDGET] = "budget",
-		[MODSIM_SEND_EXITED] = "exited",
-		[MODSIM_SEND_LOST] = "lost",
-	};
-
-	if ((int)e < 0 || (size_t)e >= sizeof(names) / sizeof(names[0]))
-		return "?";
-	return names[e];
-}
-
 static bool cont(unsigned char c)
 {
 	return (c & 0xc0) == 0x80;

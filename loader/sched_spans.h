@@ -110,12 +110,6 @@ const char *modsim_sched_spans_name(const struct modsim_sched_report *r,
  */
 int modsim_sched_spans_point(const struct modsim_sched_report *r, uint32_t i);
 
-/** modsim_sched_spans_policy - "off", "pct", "random", "replay" (or "?"). */
-const char *modsim_sched_spans_policy(enum modsim_sched_policy p);
-
-/** modsim_sched_spans_end - "none", "violation", "deadlock", "budget", "exited", "lost" (or "?"). */
-const char *modsim_sched_spans_end(enum modsim_sched_end e);
-
 /**
  * modsim_sched_spans_utf8 - the length of the valid UTF-8 character at @s
  * (1 to 4 bytes, no more than @n), or 0 when the bytes there are not one.

@@ -274,14 +274,14 @@ static void write_head(struct svg *g)
 		g->height);
 
 	fprintf(f, "<text class=\"title\" x=\"12\" y=\"24\">modsim %s seed %" PRIu64,
-		modsim_sched_spans_policy(r->policy), r->seed);
+		modsim_sched_policy_name(r->policy), r->seed);
 	if (r->policy == MODSIM_SCHED_PCT)
 		fprintf(f, ", depth %u", r->depth);
 	fputs(": ", f);
 	if (r->end == MODSIM_SEND_NONE)
 		fputs("not under control", f);
 	else
-		fprintf(f, "ended by %s at step %" PRIu32, modsim_sched_spans_end(r->end),
+		fprintf(f, "ended by %s at step %" PRIu32, modsim_sched_end_name(r->end),
 			r->end_step);
 	fputs("</text>\n", f);
 	fprintf(f, "<text class=\"sub\" x=\"12\" y=\"44\">%" PRIu32 " steps, %" PRIu32
@@ -607,8 +607,8 @@ static void write_events(struct svg *g)
 			"stroke-dasharray=\"5 3\"><title>control ended: %s, step %" PRIu32
 			"</title></line>\n<text class=\"sub\" x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">"
 			"end: %s</text>\n", x, SVG_LANES_TOP - 14, x, lanes_bottom(g) + 4,
-			modsim_sched_spans_end(r->end), r->end_step, left ? x - 3 : x + 3,
-			SVG_LANES_TOP - 16, left ? "end" : "start", modsim_sched_spans_end(r->end));
+			modsim_sched_end_name(r->end), r->end_step, left ? x - 3 : x + 3,
+			SVG_LANES_TOP - 16, left ? "end" : "start", modsim_sched_end_name(r->end));
 	}
 }
 

@@ -103,7 +103,7 @@ static void write_meta(struct json *j)
 	char name[96], buf[24];
 
 	snprintf(name, sizeof(name), "modsim %s seed %" PRIu64,
-		 modsim_sched_spans_policy(r->policy), r->seed);
+		 modsim_sched_policy_name(r->policy), r->seed);
 	event_begin(j, "M", 0, 0);
 	fputs(",\"name\":\"process_name\",\"args\":{\"name\":", j->f);
 	json_str(j->f, name);
@@ -111,7 +111,7 @@ static void write_meta(struct json *j)
 
 	if (r->end != MODSIM_SEND_NONE) {
 		snprintf(name, sizeof(name), "ended: %s at step %" PRIu32,
-			 modsim_sched_spans_end(r->end), r->end_step);
+			 modsim_sched_end_name(r->end), r->end_step);
 		event_begin(j, "M", 0, 0);
 		fputs(",\"name\":\"process_labels\",\"args\":{\"labels\":", j->f);
 		json_str(j->f, name);
@@ -250,13 +250,13 @@ static void write_end(struct json *j, bool saw_violation)
 	if (r->end == MODSIM_SEND_VIOLATION && !saw_violation && r->violation_thread >= 0)
 		write_violation(j, (unsigned int)r->violation_thread, r->end_step, NULL,
 				r->violation_point, -1);
-	snprintf(name, sizeof(name), "END %s", modsim_sched_spans_end(r->end));
+	snprintf(name, sizeof(name), "END %s", modsim_sched_end_name(r->end));
 	event_begin(j, "i", r->violation_thread >= 0 ? (unsigned int)r->violation_thread : 0,
 		    r->end_step);
 	fputs(",\"s\":\"g\",\"cat\":\"end\",\"name\":", j->f);
 	json_str(j->f, name);
 	fprintf(j->f, ",\"args\":{\"end\":\"%s\",\"step\":%" PRIu32 "}}",
-		modsim_sched_spans_end(r->end), r->end_step);
+		modsim_sched_end_name(r->end), r->end_step);
 }
 
 static void write_metadata(struct json *j)
@@ -266,12 +266,12 @@ static void write_metadata(struct json *j)
 	fputs("\"metadata\":{\"generator\":\"modsim\",\"time_unit\":\"1 us = 1 scheduler step\"",
 	      j->f);
 	fprintf(j->f, ",\"policy\":\"%s\",\"depth\":%u,\"seed\":\"%" PRIu64 "\",\"budget\":%" PRIu32,
-		modsim_sched_spans_policy(r->policy), r->depth, r->seed, r->budget);
+		modsim_sched_policy_name(r->policy), r->depth, r->seed, r->budget);
 	fprintf(j->f, ",\"threads\":%u,\"steps\":%" PRIu32 ",\"decisions\":%" PRIu32
 		",\"preemptions\":%" PRIu32 ",\"divergences\":%" PRIu32,
 		r->nthreads, r->steps, r->decisions, r->preemptions, r->divergences);
 	fprintf(j->f, ",\"end\":\"%s\",\"end_step\":%" PRIu32 ",\"violation_thread\":%d",
-		modsim_sched_spans_end(r->end), r->end_step, r->violation_thread);
+		modsim_sched_end_name(r->end), r->end_step, r->violation_thread);
 	fputs(",\"violation_point\":", j->f);
 	if (r->violation_point < 0)
 		fputs("null", j->f);

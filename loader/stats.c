@@ -157,6 +157,8 @@ void modsim_stat_violation(struct modsim_kernel *k, const struct modsim_violatio
 	}
 	pthread_mutex_unlock(&s->lock);
 
+	if (k->sched)
+		modsim_sched_violation(k, v);
 	if (print)
 		stats_violation_print(f, v);
 	else if (note_further)

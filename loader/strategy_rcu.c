@@ -132,7 +132,18 @@ static int rcu_setup(struct modsim_mod *m)
 /* Every reader that may have seen the module LIVE has left its section. */
 static void rcu_grace_period(struct modsim_mod *m)
 {
+	/*
+	 * Controlled: a reader parked inside its section cannot leave it
+	 * without the baton, and synchronize_rcu() would sleep holding it.  So
+	 * let the others run until none stands inside a call bracket (its
+	 * section); synchronize_rcu() then finds no reader to wait for.
+	 */
+	struct modsim_sched_waiter w = { .what = "grace period" };
+
 	modsim_point_hit(m->k, MODSIM_PT_UNLOAD_WAIT, m);
+	while (modsim_sched_controlled(m->k) && !modsim_sched_others_outside_calls(m->k))
+		if (modsim_sched_wait(m->k, &w))
+			break;
 	urcu_memb_synchronize_rcu();
 }
 

@@ -165,6 +165,7 @@ MODSIM_API int mod_timer(struct timer_list *t, unsigned long delay_ms)
 	kt->expires_ns = timer_now() + (uint64_t)delay_ms * 1000000ULL;
 	kt->arm_seq = ++ts->seq;
 	pthread_cond_signal(&ts->kick);
+	modsim_sched_wake(ts->k, ts);
 	pthread_mutex_unlock(&ts->lock);
 	return was;
 }
@@ -202,6 +203,18 @@ static bool timer_sync_locked(struct modsim_timer *kt)
 	modsim_point_hit(ts->k, MODSIM_PT_UNLOAD_WAIT, kt->owner);
 	pthread_mutex_lock(&ts->lock);
 	timer_disarm(kt);
+	struct modsim_sched_waiter w = { .what = "timer callback running" };
+
+	while (kt->running && modsim_sched_controlled(ts->k)) {
+		int err;
+
+		pthread_mutex_unlock(&ts->lock);
+		err = modsim_sched_wait(ts->k, &w);
+		pthread_mutex_lock(&ts->lock);
+		timer_disarm(kt);
+		if (err)
+			break;
+	}
 	while (kt->running) {
 		pthread_cond_wait(&ts->idle, &ts->lock);
 		timer_disarm(kt);
@@ -396,8 +409,37 @@ static void *timer_thread(void *arg)
 		pthread_mutex_unlock(&ts->lock);
 		return NULL;
 	}
+	pthread_mutex_unlock(&ts->lock);
+	modsim_sched_thread_begin(ts->k, modsim_sched_role(ts->k, MODSIM_ROLE_TIMER, 0));
+	pthread_mutex_lock(&ts->lock);
 	while (!ts->stop) {
 		uint64_t next = timer_next_expiry(ts);
+
+		if (modsim_sched_controlled(ts->k)) {
+			/*
+			 * Controlled: time is a choice of the scheduler.  Every
+			 * armed timer is due whenever this thread runs; with
+			 * none armed it waits.  Timers re-armed by a callback
+			 * wait for the next round.
+			 */
+			struct modsim_sched_waiter w = { .what = "timer idle", .chan = ts,
+							  .idle = true };
+			unsigned long limit = ts->seq;
+
+			pthread_mutex_unlock(&ts->lock);
+			if (next == UINT64_MAX) {
+				modsim_sched_wait(ts->k, &w);
+			} else {
+				modsim_cpu_online(cpu);
+				while (timer_run_one(ts, cpu, UINT64_MAX, limit) >= 0)
+					modsim_cpu_quiescent(cpu);
+				modsim_cpu_offline(cpu);
+				/* Time passes for the others before the next round. */
+				modsim_sched_yield(ts->k);
+			}
+			pthread_mutex_lock(&ts->lock);
+			continue;
+		}
 
 		if (next == UINT64_MAX) {
 			pthread_cond_wait(&ts->kick, &ts->lock);
@@ -421,6 +463,7 @@ static void *timer_thread(void *arg)
 		pthread_mutex_lock(&ts->lock);
 	}
 	pthread_mutex_unlock(&ts->lock);
+	modsim_sched_thread_end(ts->k);
 	modsim_cpu_release_self(ts->k);
 	modsim_fault_thread_fini();
 	return NULL;

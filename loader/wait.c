@@ -30,6 +30,14 @@ MODSIM_API int modsim_mod_wait(struct modsim_mod *m, bool (*done)(struct modsim_
 	if (done(m))
 		return 0;
 	modsim_stat_loader(k, MODSIM_LS_UNLOAD_WAITED);
+	if (modsim_sched_controlled(k)) {
+		struct modsim_sched_waiter w = { .what = "unload wait" };
+
+		while (!done(m))
+			if (modsim_sched_wait(k, &w))
+				return -ETIMEDOUT;
+		return 0;
+	}
 	deadline = modsim_now_ns() + (uint64_t)k->cfg.unload_timeout_ms * 1000000u;
 
 	pthread_mutex_lock(&k->wait_lock);

@@ -174,6 +174,17 @@ static int worker_step(struct modsim_worker *w, const struct modsim_mix *mix,
 	}
 }
 
+/* Calls into module code made or refused by this CPU so far. */
+static unsigned long worker_events(struct modsim_cpu *cpu)
+{
+	unsigned long n = 0;
+
+	for (int s = 0; s < MODSIM_SS__COUNT; s++)
+		n += atomic_load_explicit(&cpu->ops[s], memory_order_relaxed) +
+		     atomic_load_explicit(&cpu->failed_get[s], memory_order_relaxed);
+	return n;
+}
+
 static void worker_ready(struct modsim_workers *ws, bool ok)
 {
 	pthread_mutex_lock(&ws->ready_lock);
@@ -205,22 +216,37 @@ static void *worker_main(void *arg)
 	cpu->rng = worker_seed(k->cfg.seed, w->index);
 	modsim_cpu_online(cpu);
 	worker_ready(ws, true);
+	modsim_sched_thread_begin(k, modsim_sched_role(k, MODSIM_ROLE_WORKER, w->index));
 
 	while (!atomic_load_explicit(&ws->stop, memory_order_acquire)) {
+		unsigned long before = worker_events(cpu);
+
 		modsim_cpu_quiescent(cpu);
 		modsim_point_hit(k, MODSIM_PT_QUIESCENT, NULL);
 		modsim_firmware_serve(k);
 		err = worker_step(w, mix, cpu);
-		/* Nothing registered: let the loader and the other CPUs run. */
-		if (err == -ENOENT)
+		/* Nothing registered: let the loader and the other CPUs run.
+		 * Controlled, a step that reached no module code at all (an
+		 * empty hook chain too) is nothing to do. */
+		if (modsim_sched_controlled(k)) {
+			if (worker_events(cpu) == before)
+				modsim_sched_yield(k);
+		} else if (err == -ENOENT) {
 			sched_yield();
+		}
 	}
 
+	modsim_sched_thread_end(k);
 	worker_close(w);
 	modsim_cpu_offline(cpu);
 	modsim_cpu_release_self(k);
 	modsim_fault_thread_fini();
 	return NULL;
+}
+
+void modsim_workers_signal_stop(struct modsim_kernel *k)
+{
+	atomic_store_explicit(&k->workers->stop, 1, memory_order_release);
 }
 
 /* Stop and join every worker.  Must be called with ws->lock held. */

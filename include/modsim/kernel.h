@@ -16,6 +16,7 @@ extern "C" {
 struct modsim_kernel;
 struct modsim_mod;
 struct modsim_file;
+struct modsim_sched;
 
 /**
  * struct modsim_config - how a kernel is set up.  Fill with
@@ -34,6 +35,8 @@ struct modsim_file;
  * @timer_thread:      start the thread that fires timers
  * @allow_force:       let forced unload through where a strategy refuses
  * @log:               where reports go (leaks, watchdog); NULL: stderr
+ * @sched:             the controlled scheduler of a trial (modsim run --sched);
+ *                     NULL: every thread runs free
  */
 struct modsim_config {
 	unsigned int max_cpus;
@@ -46,6 +49,7 @@ struct modsim_config {
 	bool timer_thread;
 	bool allow_force;
 	FILE *log;
+	struct modsim_sched *sched;
 };
 
 /** modsim_config_default - the built-in defaults. */

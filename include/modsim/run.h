@@ -8,6 +8,7 @@
 
 #include <modsim/compiler.h>
 #include <modsim/point.h>
+#include <modsim/sched.h>
 #include <modsim/stats.h>
 
 #ifdef __cplusplus
@@ -34,6 +35,19 @@ struct modsim_amplify {
  * @seed:      seeds amplifier decisions and worker choices
  * @amplify:   @namplify settings; none given means the default amplification
  * @no_amplify: run with every window at its natural width
+ *
+ * Controlled scheduling (free running when @sched is MODSIM_SCHED_OFF):
+ * @sched:     pct, random or replay; one thread runs at a time, and the
+ *             trial ends at its first violation, a deadlock, or @steps
+ *             (the duration and the amplifier do not apply); the loader
+ *             runs @cycles cycles (0: 3) and then the workers stop, so
+ *             that a thread preempted inside module code runs again after
+ *             the loader is done
+ * @depth:     PCT's bug depth d (0: 3)
+ * @steps:     the step budget (0: 2000)
+ * @choices:   for replay: @nchoices non-default decisions (not owned)
+ * @sched_log: keep every step in the result (the determinism check)
+ * @sched_trace: keep the events in the result (trace files)
  */
 struct modsim_run_config {
 	char strategy[256];
@@ -45,7 +59,18 @@ struct modsim_run_config {
 	struct modsim_amplify amplify[MODSIM_RUN_MAX_AMPLIFY];
 	unsigned int namplify;
 	bool no_amplify;
+	enum modsim_sched_policy sched;
+	unsigned int depth;
+	uint32_t steps;
+	const struct modsim_sched_choice *choices;
+	uint32_t nchoices;
+	bool sched_log, sched_trace;
 };
+
+/** Defaults of a controlled trial. */
+#define MODSIM_SCHED_DEFAULT_DEPTH 3
+#define MODSIM_SCHED_DEFAULT_STEPS 2000
+#define MODSIM_SCHED_DEFAULT_CYCLES 3
 
 /** modsim_run_config_default - 2 workers, 2 s, seed 1, default amplification. */
 MODSIM_API void modsim_run_config_default(struct modsim_run_config *cfg);
@@ -58,13 +83,42 @@ MODSIM_API void modsim_run_config_default(struct modsim_run_config *cfg);
  * @cycles:           load/unload cycles completed
  * @elapsed_ns:       wall time of the trial
  * @first_violation_ns: time from the start to the first violation, 0 if none
+ * @sched:            a controlled trial's schedule and what the scheduler saw
+ *                    (policy MODSIM_SCHED_OFF when it ran free).  @stats and
+ *                    @cycles are then as they were when control ended: what
+ *                    runs free afterwards, while the threads stop, is not
+ *                    the schedule's
+ *
+ * modsim_run_result_free() frees what @sched owns.
  */
 struct modsim_run_result {
 	struct modsim_stats stats;
 	unsigned long cycles;
 	uint64_t elapsed_ns;
 	uint64_t first_violation_ns;
+	struct modsim_sched_report sched;
 };
+
+/** modsim_run_result_free - free what @res owns (not @res). */
+MODSIM_API void modsim_run_result_free(struct modsim_run_result *res);
+
+/**
+ * modsim_run_schedule - the schedule @cfg ran, as modsim_schedule_encode()
+ * takes it: @cfg's strategy, scenario, workers and seed, with @res's policy,
+ * depth, budget, choices and ending violation.  The choices are @res's: do
+ * not free @out.
+ */
+MODSIM_API void modsim_run_schedule(const struct modsim_run_config *cfg,
+				    const struct modsim_run_result *res,
+				    struct modsim_schedule *out);
+
+/**
+ * modsim_run_config_replay - @cfg set up to replay @s (as decoded from a
+ * token): strategy, scenario, workers, seed, depth, steps and choices
+ * (which stay @s's).  Other fields keep their values.
+ */
+MODSIM_API void modsim_run_config_replay(struct modsim_run_config *cfg,
+					 const struct modsim_schedule *s);
 
 /** modsim_run_violations - violations that count as the race (every kind but leaks). */
 MODSIM_API unsigned long modsim_run_violations(const struct modsim_run_result *res);

@@ -194,7 +194,14 @@ struct modsim_sched_mod {
  *               owned by the report)
  * @log, @nlog:  every step (for --verify-replay), when asked for
  * @events, @nevents, @mods, @nmods: the trace, when asked for
- * @lost:        for MODSIM_SEND_LOST, what the scheduler knew
+ * @lost:        for MODSIM_SEND_DEADLOCK and MODSIM_SEND_LOST: every
+ *               thread and where it stood
+ *
+ * Filled by `modsim run`, not by the scheduler:
+ * @verified:    -1 not checked; 1 a replay of the schedule took the same
+ *               steps; 0 it diverged, first at step @diverged_at (@verify_msg)
+ * @reproduced:  -1 not a replay of a token; 1 it ended on the token's
+ *               violation at the token's step; 0 it did not
  */
 struct modsim_sched_report {
 	enum modsim_sched_policy policy;
@@ -217,6 +224,10 @@ struct modsim_sched_report {
 	struct modsim_sched_mod *mods;
 	uint32_t nmods;
 	char lost[256];
+	int verified;
+	uint32_t diverged_at;
+	char verify_msg[256];
+	int reproduced;
 };
 
 /** modsim_sched_report_free - free what @r owns (not @r itself). */
@@ -241,7 +252,7 @@ MODSIM_API bool modsim_sched_compare(const struct modsim_sched_report *a,
  * code (entry to exit), init and exit, and the unload phases; a counter
  * track per module for its count; the violation as an instant event.  The
  * time axis is the step number, shown as microseconds.
- * Return: 0, or -EIO.
+ * Return: 0, -EIO (a write failed), -EINVAL (no report or no file).
  */
 MODSIM_API int modsim_sched_trace_json(const struct modsim_sched_report *r, FILE *f);
 
@@ -249,7 +260,7 @@ MODSIM_API int modsim_sched_trace_json(const struct modsim_sched_report *r, FILE
  * modsim_sched_timeline_svg - the same as a picture: one lane per thread,
  * steps left to right, module code as coloured bars named by module, the
  * unload phases on the loader's lane, the violation marked in red.
- * Return: 0, or -EIO.
+ * Return: 0, -EIO (a write failed), -EINVAL (no report or no file).
  */
 MODSIM_API int modsim_sched_timeline_svg(const struct modsim_sched_report *r, FILE *f);
 
