@@ -353,6 +353,9 @@ struct modsim_sched_waiter {
 int modsim_sched_wait(struct modsim_kernel *k, struct modsim_sched_waiter *w);
 /* Wake the controlled threads waiting on @chan.  Any thread. */
 void modsim_sched_wake(struct modsim_kernel *k, const void *chan);
+/* A channel woken by every step of the loader thread: what workers with
+ * nothing to call wait on (only the loader registers and unregisters). */
+extern const char modsim_sched_loader_chan;
 /* A loop with nothing to do lets the others run (a yield, not a wait). */
 void modsim_sched_yield(struct modsim_kernel *k);
 /* Is every other controlled thread outside any call bracket (RCU grace period)? */

@@ -35,6 +35,8 @@ static const char usage_text[] =
 	"  strategies [--markdown] [--names]\n"
 	"                     the presets: costs, predictions per hazard, axes\n"
 	"                     (with --strategy: that one, with its reasons)\n"
+	"  shrink TOKEN       a shorter failing schedule for a replay token\n"
+	"                     ('modsim shrink --help')\n"
 	"  hazards [--strategies LIST] [--hazards LIST] [--markdown|--json]\n"
 	"                     force each hazard under each preset and compare with\n"
 	"                     the prediction (exit 3 on a mismatch)\n"
@@ -142,6 +144,8 @@ int main(int argc, char **argv)
 		return modsim_cmd_hazards(argc - optind, argv + optind, strategy, stdout, stderr);
 	if (!strcmp(cmd, "run"))
 		return modsim_run_main(argc - optind + 1, argv + optind - 1, stdout, stderr);
+	if (!strcmp(cmd, "shrink"))
+		return modsim_shrink_main(argc - optind + 1, argv + optind - 1, stdout, stderr);
 	if (!strcmp(cmd, "shell")) {
 		if (optind < argc)
 			file = argv[optind++];

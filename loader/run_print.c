@@ -154,6 +154,8 @@ static void text_sched(FILE *f, const struct modsim_run_result *res, const char 
 /* The command line that repeats this trial. */
 static void text_repeat(FILE *f, const struct modsim_run_config *cfg, const struct run_desc *d)
 {
+	if (cfg->sched == MODSIM_SCHED_REPLAY)
+		return; /* the replay line says it all */
 	fprintf(f, "repeat: modsim run --strategy '%s' --scenario '%s' --workers %u", cfg->strategy,
 		cfg->scenario, cfg->workers);
 	if (cfg->sched != MODSIM_SCHED_OFF && cfg->sched != MODSIM_SCHED_REPLAY) {
@@ -167,8 +169,6 @@ static void text_repeat(FILE *f, const struct modsim_run_config *cfg, const stru
 		fputc('\n', f);
 		return;
 	}
-	if (cfg->sched == MODSIM_SCHED_REPLAY)
-		return; /* the replay line says it all */
 	if (cfg->duration_ms)
 		fprintf(f, " --duration %g", cfg->duration_ms / 1000.0);
 	else

@@ -38,6 +38,8 @@
 
 static __thread struct sched_thread *tls_thread;
 
+const char modsim_sched_loader_chan;
+
 
 /* ---- growing arrays ---- */
 
@@ -437,6 +439,10 @@ static int sched_step(struct sched_thread *t, int at, struct modsim_mod *m,
 		pthread_mutex_unlock(&s->lock);
 		return -ECANCELED;
 	}
+	if (t->loader && (!w || w->rounds == 0))
+		for (unsigned int i = 0; i < s->n; i++)
+			if (s->t[i].waiting && s->t[i].chan == &modsim_sched_loader_chan)
+				s->t[i].woken = true;
 	t->at = at;
 	t->what = w ? w->what : NULL;
 	if (at >= 0) {

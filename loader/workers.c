@@ -220,6 +220,9 @@ static void *worker_main(void *arg)
 
 	while (!atomic_load_explicit(&ws->stop, memory_order_acquire)) {
 		unsigned long before = worker_events(cpu);
+		struct modsim_sched_waiter idle = { .what = "nothing to call",
+						    .chan = &modsim_sched_loader_chan,
+						    .idle = true };
 
 		modsim_cpu_quiescent(cpu);
 		modsim_point_hit(k, MODSIM_PT_QUIESCENT, NULL);
@@ -227,10 +230,14 @@ static void *worker_main(void *arg)
 		err = worker_step(w, mix, cpu);
 		/* Nothing registered: let the loader and the other CPUs run.
 		 * Controlled, a step that reached no module code at all (an
-		 * empty hook chain too) is nothing to do. */
+		 * empty hook chain too) waits, offline, for the loader to
+		 * change something: only it registers and unregisters. */
 		if (modsim_sched_controlled(k)) {
-			if (worker_events(cpu) == before)
-				modsim_sched_yield(k);
+			if (worker_events(cpu) == before) {
+				modsim_cpu_offline(cpu);
+				modsim_sched_wait(k, &idle);
+				modsim_cpu_online(cpu);
+			}
 		} else if (err == -ENOENT) {
 			sched_yield();
 		}

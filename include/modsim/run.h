@@ -133,6 +133,45 @@ MODSIM_API unsigned long modsim_run_violations(const struct modsim_run_result *r
  */
 MODSIM_API int modsim_run(const struct modsim_run_config *cfg, struct modsim_run_result *res);
 
+/**
+ * struct modsim_shrink_stats - what modsim_shrink() did.
+ * @runs:   replays it ran
+ * @kind:   the violation every kept schedule ends on
+ * @before/@after: choices, preemptions and steps of the schedule it was
+ *          given (as replayed) and of the one it returns
+ */
+struct modsim_shrink_stats {
+	unsigned int runs;
+	int kind;
+	uint32_t choices_before, preemptions_before, steps_before;
+	uint32_t choices_after, preemptions_after, steps_after;
+};
+
+/**
+ * modsim_shrink - search for a shorter failing schedule.  Replays @in, then
+ * drops its choices in chunks, halving the chunk until single choices
+ * (delta debugging), and keeps a candidate when its replay still ends on
+ * the same kind of violation with fewer preemptions, fewer choices or
+ * fewer steps.  Every schedule it keeps is the one the replay actually
+ * took, so it replays as it is.
+ * @in:       a failing schedule (decoded from a token)
+ * @max_runs: give up searching after this many replays (0: 2000)
+ * @out:      the shortest failing schedule found (choices malloc'ed;
+ *            modsim_schedule_free()); @in's own when nothing shorter fails
+ * @st:       what it did
+ * Return: 0; -ESRCH when @in does not end on a violation when replayed;
+ * another negative errno when a replay could not run (modsim_last_error()).
+ */
+MODSIM_API int modsim_shrink(const struct modsim_schedule *in, unsigned int max_runs,
+			     struct modsim_schedule *out, struct modsim_shrink_stats *st);
+
+/**
+ * modsim_shrink_main - the `modsim shrink TOKEN` command.
+ * Return: the exit status: 0 a (possibly) shorter failing schedule was
+ * printed, 4 the token does not fail when replayed, 2 bad usage, 1 error.
+ */
+MODSIM_API int modsim_shrink_main(int argc, char **argv, FILE *out, FILE *err);
+
 /** Output formats shared by run, matrix and merge. */
 enum modsim_format { MODSIM_FMT_TEXT, MODSIM_FMT_JSON, MODSIM_FMT_CSV, MODSIM_FMT_JSONL };
 
