@@ -277,6 +277,25 @@ static void trial_fill(struct modsim_matrix_trial *t, const struct modsim_run_re
 	t->world_stop_ns = st->world_stop_ns;
 }
 
+/* A controlled trial's schedule, and its token when it found a violation. */
+static void trial_fill_sched(struct modsim_matrix_trial *t, const struct modsim_run_config *rc,
+			     const struct modsim_run_result *res)
+{
+	struct modsim_schedule s;
+	char *tok = NULL;
+
+	snprintf(t->sched, sizeof(t->sched), "%s", modsim_sched_policy_name(rc->sched));
+	t->depth = rc->sched == MODSIM_SCHED_PCT ? res->sched.depth : 0;
+	t->steps = res->sched.budget;
+	t->sched_steps = res->sched.steps;
+	if (!t->violations)
+		return;
+	modsim_run_schedule(rc, res, &s);
+	if (!modsim_schedule_encode(&s, &tok) && strlen(tok) < sizeof(t->token))
+		snprintf(t->token, sizeof(t->token), "%s", tok);
+	free(tok);
+}
+
 /* Run trial @idx of cell (@p, @s) into @t. */
 static int run_trial(const struct modsim_matrix_config *cfg, unsigned int p, unsigned int s,
 		     unsigned int tr, struct modsim_matrix_trial *t)
@@ -308,6 +327,11 @@ static int run_trial(const struct modsim_matrix_config *cfg, unsigned int p, uns
 	rc.workers = cfg->workers;
 	rc.duration_ms = cfg->duration_ms;
 	rc.seed = t->seed;
+	rc.sched = cfg->sched;
+	rc.depth = cfg->depth;
+	rc.steps = cfg->steps;
+	snprintf(t->sched, sizeof(t->sched), "off");
+	memset(res, 0, sizeof(*res));
 	err = modsim_run(&rc, res);
 	if (err) {
 		char why[512];
@@ -317,7 +341,10 @@ static int run_trial(const struct modsim_matrix_config *cfg, unsigned int p, uns
 				 t->scenario, tr, (unsigned long long)t->seed, why);
 	} else {
 		trial_fill(t, res);
+		if (rc.sched != MODSIM_SCHED_OFF)
+			trial_fill_sched(t, &rc, res);
 	}
+	modsim_run_result_free(res);
 	free(res);
 	return err;
 }

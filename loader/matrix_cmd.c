@@ -22,7 +22,7 @@ static const char matrix_usage[] =
 	"usage: modsim matrix [--strategies LIST] [--scenarios LIST] [--trials N]\n"
 	"                     [--duration SECONDS] [--seed N] [--workers N]\n"
 	"                     [--json | --csv | --jsonl] [--check] [--plot FILE.png]\n"
-	"                     [--shard K/N]\n"
+	"                     [--shard K/N] [--sched pct|random [--depth D] [--steps N]]\n"
 	"\n"
 	"Race every strategy against every scenario in seeded trials; per cell: the\n"
 	"trials that found a violation, the post's prediction, MATCH or MISMATCH; per\n"
@@ -44,6 +44,12 @@ static const char matrix_usage[] =
 	"                         violation in its trials (UNSEEN: detection power)\n"
 	"      --plot FILE.png    draw the matrix and the costs with gnuplot\n"
 	"      --shard K/N        run only the K-th of N disjoint slices of the trials\n"
+	"      --sched POLICY     each trial a controlled schedule (pct or random) seeded\n"
+	"                         by the trial's seed, instead of --duration of free\n"
+	"                         running; a trial that finds a violation prints the\n"
+	"                         token that replays it ('modsim run --replay')\n"
+	"      --depth D          pct's bug depth (default 3)\n"
+	"      --steps N          each schedule's step budget (default 2000)\n"
 	"      --plan             run nothing: print each cell as 'STRATEGY SCENARIO\n"
 	"                         HAZARD PREDICTION', one a line\n"
 	"  -h, --help             this text\n"
@@ -62,14 +68,14 @@ static const char merge_usage[] =
 	"not be read or is not made of trial lines of one matrix\n";
 
 enum { OPT_STRATEGIES = 256, OPT_SCENARIOS, OPT_SEED, OPT_JSON, OPT_CSV, OPT_JSONL, OPT_CHECK, OPT_CHECK_STRICT,
-       OPT_PLOT, OPT_SHARD, OPT_PLAN };
+       OPT_PLOT, OPT_SHARD, OPT_PLAN, OPT_SCHED, OPT_DEPTH, OPT_STEPS };
 
 /* struct cmd - what a command line asked for. */
 struct cmd {
 	const char *name; /* "matrix" or "merge" */
 	struct modsim_matrix_config cfg;
 	enum modsim_format fmt;
-	bool fmt_set, check, strict, plan;
+	bool fmt_set, check, strict, plan, duration_set, depth_set, steps_set;
 	const char *plot;
 	char msg[768];
 	FILE *out, *err;
@@ -165,6 +171,7 @@ static int option(struct cmd *c, int opt, const char *arg)
 		c->cfg.trials = (unsigned int)v;
 		return 0;
 	case 'd':
+		c->duration_set = true;
 		return opt_duration(c, arg);
 	case OPT_SEED:
 		if (!parse_u64(arg, UINT64_MAX, &v))
@@ -199,6 +206,28 @@ static int option(struct cmd *c, int opt, const char *arg)
 	case OPT_PLAN:
 		c->plan = true;
 		return 0;
+	case OPT_SCHED: {
+		int p = modsim_sched_policy_lookup(arg);
+
+		if (p < 0)
+			return usage(c, "--sched: %s", modsim_last_error());
+		if (p == MODSIM_SCHED_REPLAY)
+			return usage(c, "--sched replay: a matrix runs new schedules; replay one with 'modsim run --replay TOKEN'");
+		c->cfg.sched = (enum modsim_sched_policy)p;
+		return 0;
+	}
+	case OPT_DEPTH:
+		if (!parse_u64(arg, 64, &v) || !v)
+			return usage(c, "--depth: '%s' is not a depth from 1 to 64", arg);
+		c->cfg.depth = (unsigned int)v;
+		c->depth_set = true;
+		return 0;
+	case OPT_STEPS:
+		if (!parse_u64(arg, 100000000, &v) || !v)
+			return usage(c, "--steps: '%s' is not a number of steps from 1 to 100000000", arg);
+		c->cfg.steps = (uint32_t)v;
+		c->steps_set = true;
+		return 0;
 	}
 	return usage(c, "internal: unhandled option %d", opt);
 }
@@ -223,6 +252,9 @@ static int parse(struct cmd *c, int argc, char **argv, bool merge)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "plan", no_argument, NULL, OPT_PLAN },
+		{ "sched", required_argument, NULL, OPT_SCHED },
+		{ "depth", required_argument, NULL, OPT_DEPTH },
+		{ "steps", required_argument, NULL, OPT_STEPS },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct option merge_opts[] = {
@@ -259,6 +291,18 @@ static int parse(struct cmd *c, int argc, char **argv, bool merge)
 	}
 	if (!merge && optind < argc)
 		return usage(c, "unexpected argument '%s'", argv[optind]);
+	if (c->cfg.sched == MODSIM_SCHED_OFF && (c->depth_set || c->steps_set))
+		return usage(c, "--depth and --steps need --sched");
+	if (c->cfg.sched != MODSIM_SCHED_OFF && c->duration_set)
+		return usage(c, "--duration does not go with --sched: a schedule ends at its step budget (--steps)");
+	if (c->cfg.sched == MODSIM_SCHED_RANDOM && c->depth_set)
+		return usage(c, "--depth is for --sched pct");
+	if (c->cfg.sched != MODSIM_SCHED_OFF) {
+		if (!c->cfg.depth && c->cfg.sched == MODSIM_SCHED_PCT)
+			c->cfg.depth = MODSIM_SCHED_DEFAULT_DEPTH;
+		if (!c->cfg.steps)
+			c->cfg.steps = MODSIM_SCHED_DEFAULT_STEPS;
+	}
 	if (merge && optind == argc)
 		return usage(c, "no files to merge");
 	return 0;

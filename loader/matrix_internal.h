@@ -7,7 +7,7 @@
 
 #include <modsim/matrix.h>
 
-#define MATRIX_TRIAL_SCHEMA "modsim-matrix-trial/1"
+#define MATRIX_TRIAL_SCHEMA "modsim-matrix-trial/2"
 #define MATRIX_SCHEMA "modsim-matrix/1"
 
 /*

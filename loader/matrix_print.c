@@ -56,6 +56,11 @@ const struct matrix_field modsim_matrix_fields[] = {
 	MF("world_stop_p50_ns", MF_NUM, world_stop_ns.p50),
 	MF("world_stop_p99_ns", MF_NUM, world_stop_ns.p99),
 	MF("world_stop_max_ns", MF_NUM, world_stop_ns.max),
+	MF("sched", MF_STR, sched),
+	MF("depth", MF_NUM, depth),
+	MF("steps", MF_NUM, steps),
+	MF("sched_steps", MF_NUM, sched_steps),
+	MF("token", MF_STR, token),
 };
 
 const size_t modsim_matrix_nfields = sizeof(modsim_matrix_fields) / sizeof(modsim_matrix_fields[0]);
@@ -220,8 +225,16 @@ static void text_repeat(FILE *f, const struct modsim_matrix_result *r)
 			    def->nscenarios);
 		free(def);
 	}
-	fprintf(f, " --trials %u --duration %g --workers %u --seed %" PRIu64, c->trials,
-		c->duration_ms / 1000.0, c->workers, c->seed);
+	if (c->sched != MODSIM_SCHED_OFF) {
+		fprintf(f, " --trials %u --sched %s", c->trials, modsim_sched_policy_name(c->sched));
+		if (c->sched == MODSIM_SCHED_PCT)
+			fprintf(f, " --depth %u", c->depth);
+		fprintf(f, " --steps %u --workers %u --seed %" PRIu64, c->steps, c->workers,
+			c->seed);
+	} else {
+		fprintf(f, " --trials %u --duration %g --workers %u --seed %" PRIu64, c->trials,
+			c->duration_ms / 1000.0, c->workers, c->seed);
+	}
 	if (c->shard_n > 1)
 		fprintf(f, " --shard %u/%u", c->shard_k, c->shard_n);
 	fputc('\n', f);
@@ -336,25 +349,76 @@ static void text_mismatches(FILE *f, const struct modsim_matrix_result *r)
 				continue;
 			}
 			t = first_finder(r, c->strategies[row], c->scenarios[col]);
+			if (t->token[0]) {
+				fprintf(f, "violations in %u of %u trials; first: %s in %s (modsim run --replay %s)\n",
+					cell->found, cell->trials, t->first_kind, t->first_module,
+					t->token);
+				continue;
+			}
 			fprintf(f, "violations in %u of %u trials; first: %s in %s (modsim run --strategy ",
 				cell->found, cell->trials, t->first_kind, t->first_module);
 			shell_word(f, t->strategy);
 			fputs(" --scenario ", f);
 			shell_word(f, t->scenario);
-			fprintf(f, " --workers %u --duration %g --seed %" PRIu64 ")\n", t->workers,
-				t->duration_ms / 1000.0, t->seed);
+			if (!strcmp(t->sched, "off"))
+				fprintf(f, " --workers %u --duration %g --seed %" PRIu64 ")\n", t->workers,
+					t->duration_ms / 1000.0, t->seed);
+			else
+				fprintf(f, " --workers %u --seed %" PRIu64 " --sched %s --steps %u)\n",
+					t->workers, t->seed, t->sched, t->steps);
 		}
 	}
+}
+
+/* Controlled trials: one replay line per cell that found a violation (its first finder). */
+static void text_replays(FILE *f, const struct modsim_matrix_result *r)
+{
+	const struct modsim_matrix_config *c = &r->cfg;
+	bool head = false;
+
+	if (c->sched == MODSIM_SCHED_OFF)
+		return;
+	for (unsigned int row = 0; row < c->nstrategies; row++) {
+		for (unsigned int col = 0; col < c->nscenarios; col++) {
+			const struct modsim_matrix_cell *cell = cell_at(r, row, col);
+			const struct modsim_matrix_trial *t;
+
+			if (!cell->found)
+				continue;
+			t = first_finder(r, c->strategies[row], c->scenarios[col]);
+			if (!head)
+				fputs("replay (the first schedule of each cell that found a violation):\n", f);
+			head = true;
+			fprintf(f, "  %s x %s: %s: ", c->strategies[row], c->scenarios[col],
+				t->first_kind);
+			if (t->token[0])
+				fprintf(f, "modsim run --replay %s\n", t->token);
+			else
+				fprintf(f, "modsim run --strategy %s --scenario %s --workers %u --seed %" PRIu64 " --sched %s --steps %u (token too long to keep)\n",
+					t->strategy, t->scenario, t->workers, t->seed, t->sched,
+					t->steps);
+		}
+	}
+	if (head)
+		fputc('\n', f);
 }
 
 static void print_text(FILE *f, const struct modsim_matrix_result *r)
 {
 	const struct modsim_matrix_config *c = &r->cfg;
 
-	fprintf(f, "modsim matrix: %u strateg%s x %u scenario%s, %u trial%s of %g s per cell, %u worker%s, seed %" PRIu64 "\n",
-		c->nstrategies, c->nstrategies == 1 ? "y" : "ies", c->nscenarios,
-		c->nscenarios == 1 ? "" : "s", c->trials, c->trials == 1 ? "" : "s",
-		c->duration_ms / 1000.0, c->workers, c->workers == 1 ? "" : "s", c->seed);
+	fprintf(f, "modsim matrix: %u strateg%s x %u scenario%s, %u trial%s", c->nstrategies,
+		c->nstrategies == 1 ? "y" : "ies", c->nscenarios, c->nscenarios == 1 ? "" : "s",
+		c->trials, c->trials == 1 ? "" : "s");
+	if (c->sched == MODSIM_SCHED_OFF)
+		fprintf(f, " of %g s", c->duration_ms / 1000.0);
+	else if (c->sched == MODSIM_SCHED_PCT)
+		fprintf(f, " (pct schedules of depth %u, up to %u steps)", c->depth, c->steps);
+	else
+		fprintf(f, " (%s schedules of up to %u steps)", modsim_sched_policy_name(c->sched),
+			c->steps);
+	fprintf(f, " per cell, %u worker%s, seed %" PRIu64 "\n", c->workers,
+		c->workers == 1 ? "" : "s", c->seed);
 	if (r->ntrials != r->total)
 		fprintf(f, "%zu of the matrix's %lu trials%s\n", r->ntrials, r->total,
 			c->shard_n > 1 ? " (this shard)" : " (shards missing?)");
@@ -368,6 +432,7 @@ static void print_text(FILE *f, const struct modsim_matrix_result *r)
 	text_costs(f, r);
 	fputc('\n', f);
 	text_mismatches(f, r);
+	text_replays(f, r);
 	text_repeat(f, r);
 }
 

@@ -81,6 +81,10 @@ static int same_matrix(const struct modsim_matrix_trial *first, const struct mod
 	if (t->duration_ms != first->duration_ms)
 		return modsim_err(-EINVAL, "trials of %u ms, but earlier trials ran %u ms",
 				  t->duration_ms, first->duration_ms);
+	if (strcmp(t->sched, first->sched) || t->depth != first->depth || t->steps != first->steps)
+		return modsim_err(-EINVAL, "trials scheduled %s (depth %u, %u steps), but earlier trials %s (depth %u, %u steps)",
+				  t->sched, t->depth, t->steps, first->sched, first->depth,
+				  first->steps);
 	if (t->workers != first->workers)
 		return modsim_err(-EINVAL, "%u workers, but earlier trials had %u", t->workers,
 				  first->workers);
@@ -203,6 +207,11 @@ static void tabulate_axes(struct modsim_matrix_result *r, int row_of[], int col_
 		c->workers = r->trial[0].workers;
 		c->seed = r->trial[0].matrix_seed;
 		r->total = r->trial[0].total;
+		c->sched = strcmp(r->trial[0].sched, "pct") == 0	 ? MODSIM_SCHED_PCT :
+			   strcmp(r->trial[0].sched, "random") == 0 ? MODSIM_SCHED_RANDOM :
+								      MODSIM_SCHED_OFF;
+		c->depth = r->trial[0].depth;
+		c->steps = r->trial[0].steps;
 	}
 	c->shard_k = c->shard_n = 1;
 }

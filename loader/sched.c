@@ -595,7 +595,7 @@ int modsim_sched_create(const struct modsim_sched_config *cfg, struct modsim_sch
 		s->t[i].s = s;
 		s->t[i].id = i;
 		s->t[i].last_point = -1;
-		snprintf(s->t[i].name, sizeof(s->t[i].name), "thread%u", i);
+		snprintf(s->t[i].name, sizeof(s->t[i].name), "thread%u", i % 100u);
 		pthread_cond_init(&s->t[i].cond, NULL);
 	}
 	s->rep.policy = cfg->policy;

@@ -18,6 +18,7 @@ extern "C" {
 #define MODSIM_MATRIX_MAX 64       /* strategies (and scenarios) in one matrix */
 #define MODSIM_MATRIX_NAME_MAX 256 /* a strategy or scenario name, or a path */
 #define MODSIM_MATRIX_MAX_TRIALS 100000 /* trials per cell */
+#define MODSIM_MATRIX_TOKEN_MAX 1024    /* a trial's replay token, NUL included */
 
 /**
  * struct modsim_matrix_config - a matrix to run.
@@ -30,6 +31,8 @@ extern "C" {
  *               (modsim_matrix_trial_seed())
  * @shard_k/@shard_n: run only the @shard_k-th (1-based) of @shard_n disjoint
  *               slices of the trials; 1/1 runs them all
+ * @sched/@depth/@steps: each trial a controlled schedule (modsim run
+ *               --sched); MODSIM_SCHED_OFF: free running for @duration_ms
  */
 struct modsim_matrix_config {
 	char strategies[MODSIM_MATRIX_MAX][MODSIM_MATRIX_NAME_MAX];
@@ -41,6 +44,9 @@ struct modsim_matrix_config {
 	unsigned int workers;
 	uint64_t seed;
 	unsigned int shard_k, shard_n;
+	enum modsim_sched_policy sched;
+	unsigned int depth;
+	uint32_t steps;
 };
 
 /** What the post predicts for a cell. */
@@ -72,6 +78,10 @@ enum modsim_matrix_verdict {
  * @first_kind/@first_module: the first violation's kind and module ("" none)
  * @ops/@failed_get: calls into module code made / refused, every subsystem
  * @unload_ns/@world_stop_ns: the trial's distributions
+ * @sched/@depth/@steps: how it was scheduled ("off": free running)
+ * @sched_steps: the steps a controlled trial took
+ * @token:       a controlled trial that found a violation: the token that
+ *               replays it ("" otherwise, or when it would not fit)
  */
 struct modsim_matrix_trial {
 	unsigned int strategy_index, scenario_index, trial;
@@ -95,6 +105,10 @@ struct modsim_matrix_trial {
 	unsigned long ops, failed_get;
 	unsigned long unload_attempts, unload_done;
 	struct modsim_dist unload_ns, world_stop_ns;
+	char sched[8];
+	unsigned int depth;
+	uint32_t steps, sched_steps;
+	char token[MODSIM_MATRIX_TOKEN_MAX];
 };
 
 /**

@@ -103,13 +103,13 @@ grep -q '^nounload,long-session,A+L,2,0,0,0,safe,safe,MATCH,' "$tmp/csv.out" || 
 
 run jsonl 0 matrix "${tiny[@]}" --jsonl
 [ "$(wc -l <"$tmp/jsonl.out")" -eq 8 ] || fail "--jsonl: want 8 trial lines"
-[ "$(grep -c '^{"schema":"modsim-matrix-trial/1",' "$tmp/jsonl.out")" -eq 8 ] || fail "--jsonl: lines of another schema"
+[ "$(grep -c '^{"schema":"modsim-matrix-trial/2",' "$tmp/jsonl.out")" -eq 8 ] || fail "--jsonl: lines of another schema"
 run merged 0 merge --check "$tmp/jsonl.out"
 expect_in "$tmp/merged.out" "4 cells: 4 MATCH, 0 MISMATCH" "merge of the trial lines"
 expect_in "$tmp/merged.out" "repeat: modsim matrix --strategies nounload,try" "merge of the trial lines"
 
 # A bad line is named by file and line; exit 1.
-{ head -3 "$tmp/jsonl.out"; echo '{"schema":"modsim-matrix-trial/1"'; } >"$tmp/bad.jsonl"
+{ head -3 "$tmp/jsonl.out"; echo '{"schema":"modsim-matrix-trial/2"'; } >"$tmp/bad.jsonl"
 run bad 1 merge "$tmp/bad.jsonl"
 expect_in "$tmp/bad.err" "$tmp/bad.jsonl:4: " "merge of a bad line"
 
