@@ -168,9 +168,10 @@ MODSIM_API bool modsim_matrix_in_shard(unsigned long index, unsigned int k, unsi
 /* ---- predictions ---- */
 
 /* The hazard a scenario exercises: the built-in's, or what its file says. */
-static void scenario_hazard(const char *scenario, char hazard[16])
+static void scenario_hazard(const char *scenario, bool sched, char hazard[16])
 {
-	const char *h = modsim_scenario_hazard(scenario);
+	const char *h = sched ? modsim_scenario_hazard_sched(scenario) :
+				modsim_scenario_hazard(scenario);
 	struct modsim_scenario s;
 
 	if (h) {
@@ -187,13 +188,21 @@ MODSIM_API enum modsim_matrix_predict modsim_matrix_predict(const char *strategy
 							     const char *scenario,
 							     char hazard[16])
 {
+	return modsim_matrix_predict_sched(strategy, scenario, MODSIM_SCHED_OFF, hazard);
+}
+
+MODSIM_API enum modsim_matrix_predict modsim_matrix_predict_sched(const char *strategy,
+								   const char *scenario,
+								   enum modsim_sched_policy sched,
+								   char hazard[16])
+{
 	enum modsim_matrix_predict p = MODSIM_PREDICT_UNKNOWN;
 	const struct modsim_strategy *s;
 	char saved[1024];
 	void *handle;
 
 	snprintf(saved, sizeof(saved), "%s", modsim_last_error());
-	scenario_hazard(scenario, hazard);
+	scenario_hazard(scenario, sched != MODSIM_SCHED_OFF, hazard);
 	if (modsim_strategy_resolve(strategy, &s, &handle))
 		goto restore_error;
 	if (!strcmp(hazard, "mixed")) {
@@ -313,7 +322,7 @@ static int run_trial(const struct modsim_matrix_config *cfg, unsigned int p, uns
 	t->trial = tr;
 	snprintf(t->strategy, sizeof(t->strategy), "%s", cfg->strategies[p]);
 	snprintf(t->scenario, sizeof(t->scenario), "%s", cfg->scenarios[s]);
-	t->predict = modsim_matrix_predict(t->strategy, t->scenario, t->hazard);
+	t->predict = modsim_matrix_predict_sched(t->strategy, t->scenario, cfg->sched, t->hazard);
 	t->seed = modsim_matrix_trial_seed(cfg->seed, t->strategy, t->scenario, tr);
 	t->matrix_seed = cfg->seed;
 	t->trials = cfg->trials;

@@ -33,6 +33,7 @@
  */
 struct scn_builtin {
 	const char *name, *hazard, *description;
+	const char *hazard_sched; /* under a controlled scheduler, when it differs */
 	const char *modules;
 	unsigned int hook, chrdev, notifier, symbol, session_ops;
 	enum scn_action action;
@@ -71,6 +72,13 @@ static const struct scn_builtin builtins[] = {
 	{
 		.name = "put-return",
 		.hazard = "P",
+		/*
+		 * Controlled, no window is widened over another, and the race
+		 * every hook call's first step has with the unload (A) is as
+		 * open as the put-then-return: inc, safe for P, is found
+		 * unsafe here for A.
+		 */
+		.hazard_sched = "A+P",
 		.description = "selfcount loaded and unloaded while workers run its hook (a put before the return)",
 		.modules = "selfcount",
 		.hook = 1,
@@ -148,6 +156,14 @@ MODSIM_API const char *const *modsim_scenario_names(void)
 {
 	pthread_once(&builtin_names_once, builtin_names_fill);
 	return builtin_names;
+}
+
+MODSIM_API const char *modsim_scenario_hazard_sched(const char *scenario)
+{
+	for (size_t i = 0; i < NBUILTINS; i++)
+		if (!strcmp(builtins[i].name, scenario))
+			return builtins[i].hazard_sched ? builtins[i].hazard_sched : builtins[i].hazard;
+	return NULL;
 }
 
 MODSIM_API const char *modsim_scenario_hazard(const char *scenario)

@@ -21,6 +21,8 @@ struct sched_policy {
 	int64_t prio[MODSIM_SCHED_MAX_THREADS];
 	uint32_t *change;        /* d-1 change points (decision numbers), ascending */
 	unsigned int *label;     /* the priority each one hands out (1 .. d-1) */
+	int64_t lowest;          /* the lowest priority handed out so far */
+	unsigned int last, run;  /* the thread picked last, and how many times in a row */
 	unsigned int nchange, next_change;
 	/* replay */
 	const struct modsim_sched_choice *choices;

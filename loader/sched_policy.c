@@ -4,6 +4,9 @@
 
 #include "sched_internal.h"
 
+/* PCT's starvation bound: decisions in a row one thread may win (see pct_pick). */
+#define SCHED_PCT_SLICE 64
+
 /* splitmix64: the policy's own generator, apart from the workers'. */
 static uint64_t pol_next(uint64_t *s)
 {
@@ -59,6 +62,8 @@ static int pct_init(struct sched_policy *p, const struct modsim_sched_config *cf
 	}
 	for (unsigned int i = 0; i < p->n; i++)
 		p->prio[order[i]] = (int64_t)d + i;
+	p->lowest = 0;
+	p->last = p->n;
 	p->nchange = d - 1;
 	if (p->nchange) {
 		uint64_t *pair = calloc(p->nchange, sizeof(*pair));
@@ -94,11 +99,19 @@ static unsigned int pct_pick(struct sched_policy *p, uint64_t runnable, unsigned
 			p->prio[cur] = (int64_t)p->label[p->next_change];
 		p->next_change++;
 	}
+	/* The starvation bound: a thread picked SCHED_PCT_SLICE times in a
+	 * row while another could run goes below every other. */
+	if (p->run >= SCHED_PCT_SLICE && p->last < p->n) {
+		p->prio[p->last] = --p->lowest;
+		p->run = 0;
+	}
 	for (unsigned int i = 0; i < p->n; i++)
 		if (((runnable >> i) & 1) && p->prio[i] > top) {
 			top = p->prio[i];
 			best = i;
 		}
+	p->run = best == p->last ? p->run + 1 : 1;
+	p->last = best;
 	return best;
 }
 

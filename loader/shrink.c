@@ -77,9 +77,11 @@ static int shrink_drop(const struct shrink_try *cur, uint32_t from, uint32_t n,
 	cand->choices = keep ? malloc(keep * sizeof(*cand->choices)) : NULL;
 	if (keep && !cand->choices)
 		return modsim_err(-ENOMEM, "shrink: out of memory");
-	memcpy(cand->choices, cur->s.choices, from * sizeof(*cand->choices));
-	memcpy(cand->choices + from, cur->s.choices + from + n,
-	       (cur->s.nchoices - from - n) * sizeof(*cand->choices));
+	if (from)
+		memcpy(cand->choices, cur->s.choices, from * sizeof(*cand->choices));
+	if (keep > from)
+		memcpy(cand->choices + from, cur->s.choices + from + n,
+		       (keep - from) * sizeof(*cand->choices));
 	cand->nchoices = keep;
 	return 0;
 }

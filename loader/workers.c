@@ -230,10 +230,16 @@ static void *worker_main(void *arg)
 		err = worker_step(w, mix, cpu);
 		/* Nothing registered: let the loader and the other CPUs run.
 		 * Controlled, a step that reached no module code at all (an
-		 * empty hook chain too) waits, offline, for the loader to
-		 * change something: only it registers and unregisters. */
+		 * empty hook chain too) by a worker with no file open waits,
+		 * offline, for the loader to change something: only it
+		 * registers and unregisters. */
 		if (modsim_sched_controlled(k)) {
-			if (worker_events(cpu) == before) {
+			if (worker_events(cpu) != before) {
+				/* it did something: go on */
+			} else if (w->file) {
+				/* an open file is work to come: not idle */
+				modsim_sched_yield(k);
+			} else {
 				modsim_cpu_offline(cpu);
 				modsim_sched_wait(k, &idle);
 				modsim_cpu_online(cpu);

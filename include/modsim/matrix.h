@@ -219,6 +219,16 @@ MODSIM_API enum modsim_matrix_predict modsim_matrix_predict(const char *strategy
 							     const char *scenario,
 							     char hazard[16]);
 
+/**
+ * modsim_matrix_predict_sched - modsim_matrix_predict() for trials run
+ * under @sched: a controlled schedule opens every window alike, so the
+ * scenario's hazards are modsim_scenario_hazard_sched()'s.
+ */
+MODSIM_API enum modsim_matrix_predict modsim_matrix_predict_sched(const char *strategy,
+								   const char *scenario,
+								   enum modsim_sched_policy sched,
+								   char hazard[16]);
+
 /** Called after each trial: the trial, trials done in this run, and how many it has. */
 typedef void (*modsim_matrix_trial_fn)(const struct modsim_matrix_trial *t, unsigned long done,
 				       unsigned long count, void *arg);

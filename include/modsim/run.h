@@ -209,6 +209,14 @@ MODSIM_API const char *const *modsim_scenario_names(void);
 /** modsim_scenario_hazard - the hazards a built-in scenario exercises ("A".."S", a set such as "A+L", or "mixed"). */
 MODSIM_API const char *modsim_scenario_hazard(const char *scenario);
 
+/**
+ * modsim_scenario_hazard_sched - the hazards a built-in scenario exercises
+ * under a controlled scheduler, where no race window is widened over
+ * another (put-return: "A+P"); the same as modsim_scenario_hazard() for the
+ * others.
+ */
+MODSIM_API const char *modsim_scenario_hazard_sched(const char *scenario);
+
 #ifdef __cplusplus
 }
 #endif
