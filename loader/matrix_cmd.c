@@ -50,6 +50,8 @@ static const char matrix_usage[] =
 	"                         token that replays it ('modsim run --replay')\n"
 	"      --depth D          pct's bug depth (default 3)\n"
 	"      --steps N          each schedule's step budget (default 2000)\n"
+	"      --no-hunt          do not search a controlled schedule that replays each\n"
+	"                         cell's violation (the table prints one per cell)\n"
 	"      --plan             run nothing: print each cell as 'STRATEGY SCENARIO\n"
 	"                         HAZARD PREDICTION', one a line\n"
 	"  -h, --help             this text\n"
@@ -64,18 +66,19 @@ static const char merge_usage[] =
 	"Combine the trial lines of `modsim matrix --shard K/N --jsonl` runs (\"-\":\n"
 	"standard input) into the table one unsharded run prints.\n"
 	"\n"
+	"  --no-hunt: do not search a controlled schedule that replays each cell's violation\n"
 	"exit status: 0 done, 3 a MISMATCH with --check (or UNSEEN with --check-strict), 2 bad usage, 1 a file could\n"
 	"not be read or is not made of trial lines of one matrix\n";
 
 enum { OPT_STRATEGIES = 256, OPT_SCENARIOS, OPT_SEED, OPT_JSON, OPT_CSV, OPT_JSONL, OPT_CHECK, OPT_CHECK_STRICT,
-       OPT_PLOT, OPT_SHARD, OPT_PLAN, OPT_SCHED, OPT_DEPTH, OPT_STEPS };
+       OPT_PLOT, OPT_SHARD, OPT_PLAN, OPT_SCHED, OPT_DEPTH, OPT_STEPS, OPT_NO_HUNT };
 
 /* struct cmd - what a command line asked for. */
 struct cmd {
 	const char *name; /* "matrix" or "merge" */
 	struct modsim_matrix_config cfg;
 	enum modsim_format fmt;
-	bool fmt_set, check, strict, plan, duration_set, depth_set, steps_set;
+	bool fmt_set, check, strict, plan, duration_set, depth_set, steps_set, no_hunt;
 	const char *plot;
 	char msg[768];
 	FILE *out, *err;
@@ -206,6 +209,9 @@ static int option(struct cmd *c, int opt, const char *arg)
 	case OPT_PLAN:
 		c->plan = true;
 		return 0;
+	case OPT_NO_HUNT:
+		c->no_hunt = true;
+		return 0;
 	case OPT_SCHED: {
 		int p = modsim_sched_policy_lookup(arg);
 
@@ -242,6 +248,7 @@ static int parse(struct cmd *c, int argc, char **argv, bool merge)
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "check-strict", no_argument, NULL, OPT_CHECK_STRICT },
 		{ "plot", required_argument, NULL, OPT_PLOT },
+		{ "no-hunt", no_argument, NULL, OPT_NO_HUNT },
 		{ "help", no_argument, NULL, 'h' },
 		/* matrix only, from here */
 		{ "strategies", required_argument, NULL, OPT_STRATEGIES },
@@ -264,6 +271,7 @@ static int parse(struct cmd *c, int argc, char **argv, bool merge)
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "check-strict", no_argument, NULL, OPT_CHECK_STRICT },
 		{ "plot", required_argument, NULL, OPT_PLOT },
+		{ "no-hunt", no_argument, NULL, OPT_NO_HUNT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -358,10 +366,16 @@ static void progress_clear(struct cmd *c)
 }
 
 /* Print, plot, and decide the exit status of a tabulated result. */
-static int finish(struct cmd *c, const struct modsim_matrix_result *r, FILE *out, bool streamed)
+static int finish(struct cmd *c, struct modsim_matrix_result *r, FILE *out, bool streamed)
 {
 	int status = 0;
 
+	/* Every violation the table reports comes with a line that replays one. */
+	if (!streamed && !c->no_hunt && (c->fmt == MODSIM_FMT_TEXT || c->fmt == MODSIM_FMT_JSON) &&
+	    modsim_matrix_hunt(r, MODSIM_MATRIX_HUNT_MAX)) {
+		fprintf(c->err, "modsim %s: searching replays: %s\n", c->name, modsim_last_error());
+		return 1;
+	}
 	if (!streamed)
 		modsim_matrix_print(out, c->fmt, r);
 	fflush(out);

@@ -376,8 +376,6 @@ static void text_replays(FILE *f, const struct modsim_matrix_result *r)
 	const struct modsim_matrix_config *c = &r->cfg;
 	bool head = false;
 
-	if (c->sched == MODSIM_SCHED_OFF)
-		return;
 	for (unsigned int row = 0; row < c->nstrategies; row++) {
 		for (unsigned int col = 0; col < c->nscenarios; col++) {
 			const struct modsim_matrix_cell *cell = cell_at(r, row, col);
@@ -387,16 +385,23 @@ static void text_replays(FILE *f, const struct modsim_matrix_result *r)
 				continue;
 			t = first_finder(r, c->strategies[row], c->scenarios[col]);
 			if (!head)
-				fputs("replay (the first schedule of each cell that found a violation):\n", f);
+				fputs(c->sched == MODSIM_SCHED_OFF ?
+					      "replay (per cell that found a violation, a controlled schedule that ends on one):\n" :
+					      "replay (the first schedule of each cell that found a violation):\n",
+				      f);
 			head = true;
 			fprintf(f, "  %s x %s: %s: ", c->strategies[row], c->scenarios[col],
 				t->first_kind);
-			if (t->token[0])
-				fprintf(f, "modsim run --replay %s\n", t->token);
-			else
+			if (cell->replay)
+				fprintf(f, "modsim run --replay %s\n", cell->replay);
+			else if (strcmp(t->sched, "off"))
 				fprintf(f, "modsim run --strategy %s --scenario %s --workers %u --seed %" PRIu64 " --sched %s --steps %u (token too long to keep)\n",
 					t->strategy, t->scenario, t->workers, t->seed, t->sched,
 					t->steps);
+			else
+				fprintf(f, "none of %u controlled schedules found one; modsim run --strategy %s --scenario %s --workers %u --duration %g --seed %" PRIu64 " repeats the trial (not exactly: it runs free)\n",
+					MODSIM_MATRIX_HUNT_MAX, t->strategy, t->scenario, t->workers,
+					t->duration_ms / 1000.0, t->seed);
 		}
 	}
 	if (head)
@@ -469,10 +474,15 @@ static void json_cells(FILE *f, const struct modsim_matrix_result *r)
 			modsim_matrix_json_str(f, cell->trials ? cell->hazard : column_hazard(r, col));
 			fprintf(f, ", \"trials\": %u, \"found\": %u, \"violations\": %lu, "
 				"\"first_violation_p50_ns\": %" PRIu64 ", \"predict\": \"%s\", "
-				"\"observed\": \"%s\", \"verdict\": \"%s\"}",
+				"\"observed\": \"%s\", \"verdict\": \"%s\"",
 				cell->trials, cell->found, cell->violations,
 				cell->first_violation_p50_ns, modsim_matrix_predict_name(cell->predict),
 				observed_name(cell), modsim_matrix_verdict_name(cell->verdict));
+			if (cell->replay) {
+				fputs(", \"replay\": ", f);
+				modsim_matrix_json_str(f, cell->replay);
+			}
+			fputc('}', f);
 		}
 	}
 	fputs("\n  ],\n", f);

@@ -63,6 +63,9 @@ MODSIM_API void modsim_matrix_result_free(struct modsim_matrix_result *r)
 	if (!r)
 		return;
 	free(r->trial);
+	if (r->cell)
+		for (size_t i = 0; i < (size_t)r->cfg.nstrategies * r->cfg.nscenarios; i++)
+			free(r->cell[i].replay);
 	free(r->cell);
 	free(r->cost);
 	free(to_table(r));
@@ -284,6 +287,9 @@ MODSIM_API int modsim_matrix_tabulate(struct modsim_matrix_result *r)
 					  r->trial[i].trial, r->trial[i].strategy,
 					  r->trial[i].scenario);
 	}
+	if (r->cell)
+		for (i = 0; i < (size_t)c->nstrategies * c->nscenarios; i++)
+			free(r->cell[i].replay);
 	tabulate_axes(r, row_of, col_of);
 
 	free(r->cell);

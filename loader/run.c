@@ -613,6 +613,8 @@ free_trial:
 MODSIM_API void modsim_run_result_free(struct modsim_run_result *res)
 {
 	modsim_sched_report_free(&res->sched);
+	free(res->hunt.token);
+	res->hunt.token = NULL;
 }
 
 MODSIM_API void modsim_run_schedule(const struct modsim_run_config *cfg,

@@ -47,6 +47,8 @@ static const char run_usage[] =
 	"      --no-amplify       every window at its natural width\n"
 	"      --json, --jsonl, --csv  machine-readable output (schema: README)\n"
 	"      --fail-on-violation     exit 3 when a violation (not a leak) was seen\n"
+	"      --no-hunt          a free-running trial that found a violation does not\n"
+	"                         search controlled schedules for one that replays it\n"
 	"\n"
 	"Controlled scheduling: one thread runs at a time; the baton passes at the\n"
 	"race points and waits; the trial ends at its first violation, a deadlock\n"
@@ -81,6 +83,7 @@ enum {
 	OPT_VERIFY,
 	OPT_TRACE,
 	OPT_TIMELINE,
+	OPT_NO_HUNT,
 };
 
 /* struct run_cmd - what the command line asked for. */
@@ -88,7 +91,7 @@ struct run_cmd {
 	struct modsim_run_config cfg;
 	enum modsim_format fmt;
 	bool fmt_set, fail_on_violation, strategy_set, scenario_set, duration_set, cycles_set;
-	bool workers_set, seed_set, amplify_set, sched_set, depth_set, steps_set;
+	bool workers_set, seed_set, amplify_set, sched_set, depth_set, steps_set, no_hunt;
 	struct modsim_run_ctl ctl;
 	char msg[512];
 };
@@ -239,6 +242,9 @@ static int cmd_option(struct run_cmd *c, int opt, const char *arg)
 	case OPT_VERIFY:
 		c->ctl.verify = true;
 		return 0;
+	case OPT_NO_HUNT:
+		c->no_hunt = true;
+		return 0;
 	case OPT_TRACE:
 		return cmd_text(c, c->ctl.trace, sizeof(c->ctl.trace), "--trace", arg);
 	case OPT_TIMELINE:
@@ -336,6 +342,7 @@ static int cmd_parse(struct run_cmd *c, int argc, char **argv)
 		{ "steps", required_argument, NULL, OPT_STEPS },
 		{ "replay", required_argument, NULL, OPT_REPLAY },
 		{ "verify-replay", no_argument, NULL, OPT_VERIFY },
+		{ "no-hunt", no_argument, NULL, OPT_NO_HUNT },
 		{ "trace", required_argument, NULL, OPT_TRACE },
 		{ "timeline", required_argument, NULL, OPT_TIMELINE },
 		{ "help", no_argument, NULL, 'h' },
@@ -369,6 +376,15 @@ static int cmd_parse(struct run_cmd *c, int argc, char **argv)
 	return cmd_check(c);
 }
 
+/* The first race violation's kind in kind order, or -1. */
+static int run_first_kind(const struct modsim_run_result *res)
+{
+	for (int v = 0; v < MODSIM_V__COUNT; v++)
+		if (v != MODSIM_V_LEAK && res->stats.violations[v])
+			return v;
+	return -1;
+}
+
 MODSIM_API int modsim_run_main(int argc, char **argv, FILE *out, FILE *err)
 {
 	struct modsim_run_result *res;
@@ -400,6 +416,13 @@ MODSIM_API int modsim_run_main(int argc, char **argv, FILE *out, FILE *err)
 	}
 	if (modsim_run(&c->cfg, res)) {
 		fprintf(err, "modsim run: %s\n", modsim_last_error());
+		status = 1;
+		goto free_all;
+	}
+	/* A violation found running free comes with a schedule that replays one. */
+	if (modsim_run_violations(res) && !c->no_hunt &&
+	    modsim_sched_hunt(&c->cfg, run_first_kind(res), c->cfg.seed, MODSIM_HUNT_MAX, &res->hunt)) {
+		fprintf(err, "modsim run: searching a replay: %s\n", modsim_last_error());
 		status = 1;
 		goto free_all;
 	}

@@ -151,6 +151,22 @@ static void text_sched(FILE *f, const struct modsim_run_result *res, const char 
 		fprintf(f, "replay: modsim run --replay %s\n", tok);
 }
 
+/* A free-running trial's violation, and the controlled schedule found to replay one. */
+static void text_hunt(FILE *f, const struct modsim_hunt *h)
+{
+	if (!h->token) {
+		fprintf(f, "replay: none of %u controlled schedules (pct) found a violation here; this free run does not replay\n",
+			h->tries);
+		return;
+	}
+	fprintf(f, "replay: modsim run --replay %s\n", h->token);
+	fprintf(f, "        (a pct schedule, seed %" PRIu64 ", the %u%s tried, ends on %s)\n", h->seed,
+		h->tries, h->tries % 10 == 1 && h->tries % 100 != 11 ? "st" :
+			  h->tries % 10 == 2 && h->tries % 100 != 12 ? "nd" :
+			  h->tries % 10 == 3 && h->tries % 100 != 13 ? "rd" : "th",
+		modsim_vkind_name(h->kind));
+}
+
 /* The command line that repeats this trial. */
 static void text_repeat(FILE *f, const struct modsim_run_config *cfg, const struct run_desc *d)
 {
@@ -236,6 +252,8 @@ static void print_text(FILE *f, const struct modsim_run_config *cfg,
 
 		text_sched(f, res, tok);
 		free(tok);
+	} else if (res->hunt.tries) {
+		text_hunt(f, &res->hunt);
 	}
 	text_repeat(f, cfg, d);
 }
@@ -466,6 +484,14 @@ static void print_json(FILE *f, bool pretty, const struct modsim_run_config *cfg
 
 	if (res->sched.policy != MODSIM_SCHED_OFF)
 		json_sched(&w, cfg, res);
+	else if (res->hunt.tries) {
+		jw_open(&w, "hunt");
+		jw_u64(&w, "tries", res->hunt.tries);
+		jw_str(&w, "token", res->hunt.token ? res->hunt.token : "");
+		jw_str(&w, "violation", res->hunt.kind >= 0 ? modsim_vkind_name(res->hunt.kind) : "");
+		jw_u64(&w, "seed", res->hunt.seed);
+		jw_close(&w);
+	}
 	jw_close(&w);
 	fputc('\n', f);
 }

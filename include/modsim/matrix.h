@@ -118,6 +118,9 @@ struct modsim_matrix_trial {
  * @violations: race violations in all of them
  * @first_violation_p50_ns: median time to the first violation over the
  *              trials that found one (0 when none did)
+ * @replay:     a token that replays a violation of the cell: its first
+ *              finder's, when the trials were controlled, else one
+ *              modsim_matrix_hunt() found (malloc'ed; NULL when none)
  */
 struct modsim_matrix_cell {
 	unsigned int trials, found;
@@ -126,6 +129,7 @@ struct modsim_matrix_cell {
 	char hazard[16];
 	enum modsim_matrix_predict predict;
 	enum modsim_matrix_verdict verdict;
+	char *replay;
 };
 
 /**
@@ -268,6 +272,15 @@ MODSIM_API int modsim_matrix_tabulate(struct modsim_matrix_result *r);
 
 /** modsim_matrix_result_free - free @r (NULL is fine). */
 MODSIM_API void modsim_matrix_result_free(struct modsim_matrix_result *r);
+
+/**
+ * modsim_matrix_hunt - give every cell that found a violation a replay:
+ * for free-running trials, search up to @max controlled schedules of the
+ * cell (modsim_sched_hunt()) for one that ends on the first finder's kind
+ * of violation.  After modsim_matrix_tabulate().
+ * Return: 0, or a negative errno when a schedule could not run.
+ */
+MODSIM_API int modsim_matrix_hunt(struct modsim_matrix_result *r, unsigned int max);
 
 /**
  * modsim_matrix_read_jsonl - read trial lines (modsim matrix --jsonl) from

@@ -76,6 +76,22 @@ struct modsim_run_config {
 MODSIM_API void modsim_run_config_default(struct modsim_run_config *cfg);
 
 /**
+ * struct modsim_hunt - what modsim_sched_hunt() found.
+ * @token: the replay token of the first schedule that ended on the
+ *         violation wanted (or, when none did, on another one); malloc'ed;
+ *         NULL when no schedule found a violation
+ * @kind:  the violation the token ends on, -1 with no token
+ * @seed:  the pct seed of that schedule
+ * @tries: schedules run
+ */
+struct modsim_hunt {
+	char *token;
+	int kind;
+	uint64_t seed;
+	unsigned int tries;
+};
+
+/**
  * struct modsim_run_result - what one trial found.
  * @stats:            the kernel's counters at the end (operations, failed
  *                    gets, violations with first occurrences, unload
@@ -89,7 +105,11 @@ MODSIM_API void modsim_run_config_default(struct modsim_run_config *cfg);
  *                    runs free afterwards, while the threads stop, is not
  *                    the schedule's
  *
- * modsim_run_result_free() frees what @sched owns.
+ * @hunt:             for a free-running trial that found a violation, the
+ *                    controlled schedule that replays one (modsim run fills
+ *                    it with modsim_sched_hunt(); modsim_run() does not)
+ *
+ * modsim_run_result_free() frees what @sched and @hunt own.
  */
 struct modsim_run_result {
 	struct modsim_stats stats;
@@ -97,6 +117,7 @@ struct modsim_run_result {
 	uint64_t elapsed_ns;
 	uint64_t first_violation_ns;
 	struct modsim_sched_report sched;
+	struct modsim_hunt hunt;
 };
 
 /** modsim_run_result_free - free what @res owns (not @res). */
@@ -171,6 +192,24 @@ MODSIM_API int modsim_shrink(const struct modsim_schedule *in, unsigned int max_
  * printed, 4 the token does not fail when replayed, 2 bad usage, 1 error.
  */
 MODSIM_API int modsim_shrink_main(int argc, char **argv, FILE *out, FILE *err);
+
+
+/**
+ * modsim_sched_hunt - search controlled schedules of @cell's strategy,
+ * scenario and workers (pct, default depth and steps, seeds @first_seed,
+ * @first_seed + 1, ...) for one that ends on violation @kind (-1: any),
+ * so that a violation found running free comes with a line that replays it.
+ * @max:   schedules to try at most
+ * Return: 0 (@out says whether one was found), or a negative errno when a
+ * schedule could not run.  Free out->token.
+ */
+MODSIM_API int modsim_sched_hunt(const struct modsim_run_config *cell, int kind, uint64_t first_seed,
+				 unsigned int max, struct modsim_hunt *out);
+
+/** Schedules `modsim run` tries to replay a free-running find, and `modsim
+ * matrix` per cell (it has many cells to hunt for). */
+#define MODSIM_HUNT_MAX 200
+#define MODSIM_MATRIX_HUNT_MAX 50
 
 /** Output formats shared by run, matrix and merge. */
 enum modsim_format { MODSIM_FMT_TEXT, MODSIM_FMT_JSON, MODSIM_FMT_CSV, MODSIM_FMT_JSONL };
