@@ -155,12 +155,13 @@ static void text_sched(FILE *f, const struct modsim_run_result *res, const char 
 static void text_hunt(FILE *f, const struct modsim_hunt *h)
 {
 	if (!h->token) {
-		fprintf(f, "replay: none of %u controlled schedules (pct) found a violation here; this free run does not replay\n",
+		fprintf(f, "replay: none of %u controlled schedules (pct, random) found a violation here; this free run does not replay\n",
 			h->tries);
 		return;
 	}
 	fprintf(f, "replay: modsim run --replay %s\n", h->token);
-	fprintf(f, "        (a pct schedule, seed %" PRIu64 ", the %u%s tried, ends on %s)\n", h->seed,
+	fprintf(f, "        (a %s schedule, seed %" PRIu64 ", the %u%s tried, ends on %s)\n",
+		modsim_sched_policy_name(h->policy), h->seed,
 		h->tries, h->tries % 10 == 1 && h->tries % 100 != 11 ? "st" :
 			  h->tries % 10 == 2 && h->tries % 100 != 12 ? "nd" :
 			  h->tries % 10 == 3 && h->tries % 100 != 13 ? "rd" : "th",

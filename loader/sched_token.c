@@ -11,21 +11,27 @@
 #include "internal.h"
 
 /*
- * Token format 1.
+ * Token format 2 (format 1 is read too).
  *
  *   token    "ms1." base64url(payload || crc), RFC 4648 section 5 alphabet
  *            (A-Z a-z 0-9 - _), no '=' padding, the unused low bits of the
  *            last character zero
- *   payload  version (one byte, 1)
+ *   payload  version (one byte, 2)
  *            strategy, scenario: each a varint length (at most 255), then
  *                      that many bytes (no NUL, no terminator)
  *            workers, seed, policy, depth, steps, expect + 1, expect_step,
  *            nchoices: varints, in that order (expect + 1 so that -1 is 0)
- *            nchoices varints, one per choice: delta << 6 | thread, where
- *                      delta is the decision minus the previous choice's
- *                      (the first choice's decision as is; at least 1 for
- *                      the others, as decisions ascend strictly) and thread
- *                      is 0..63
+ *            the choices, as runs: a varint (delta << 6 | thread) << 1 |
+ *                      more, where delta is the decision minus the previous
+ *                      choice's (the first choice's decision as is; at least
+ *                      1 for the others, as decisions ascend strictly) and
+ *                      thread is 0..63; when more is 1, a varint R >= 1
+ *                      follows: R more choices, each the same delta after
+ *                      the one before, for the same thread.  (Format 1: one
+ *                      varint delta << 6 | thread per choice, no runs.)  A
+ *                      schedule in which a waiting thread is woken and
+ *                      re-checked at every step repeats one choice
+ *                      hundreds of times; runs keep its token short.
  *   crc      CRC-16/CCITT-FALSE (polynomial 0x1021, initial 0xffff, no
  *            reflection) of the payload, high byte first
  *
@@ -43,18 +49,19 @@
  * Example (52 characters): strategy "none", scenario "unload-race", workers
  * 2, seed 7, pct, depth 3, 2000 steps, expect 0 at step 812, choices (4, 1),
  * (9, 0), (17, 2):
- *	ms1.AQRub25lC3VubG9hZC1yYWNlAgcBA9APAawGA4ECwAKCBJo6
+ *	ms1.AgRub25lC3VubG9hZC1yYWNlAgcBA9APAawGA4IEgAWECK03
  */
 
 #define TOKEN_PREFIX "ms1."
 #define TOKEN_PREFIX_LEN 4
-#define TOKEN_VERSION 1
+#define TOKEN_VERSION 2
+#define TOKEN_VERSION_NORUNS 1
 
 #define STR_MAX 255           /* the longest strategy or scenario name */
 #define THREAD_BITS 6         /* MODSIM_SCHED_MAX_THREADS is 64 */
 #define MAX_CHOICES (1u << 24) /* the most choices a token may hold */
 #define VARINT_MAX 10         /* bytes of a 64-bit varint */
-#define CHOICE_MAX 6          /* bytes of a choice: 32 + 6 bits */
+#define CHOICE_MAX 6          /* bytes a choice takes at most: 32 + 6 + 1 bits, runs no more */
 #define CRC_LEN 2
 
 /* The scalar fields, in token order. */
@@ -284,6 +291,24 @@ static int get_string(struct reader *r, const char *name, char *dst)
 	return 0;
 }
 
+/* Room in @s->choices for @n choices (format 2 grows it as runs decode). */
+static bool grow_choices(struct modsim_schedule *s, uint32_t n)
+{
+	struct modsim_sched_choice *c;
+	uint32_t cap = s->nchoices ? s->nchoices : 16;
+
+	if (n <= s->nchoices && s->choices)
+		return true;
+	while (cap < n)
+		cap = cap > UINT32_MAX / 2 ? n : cap * 2;
+	c = realloc(s->choices, (size_t)cap * sizeof(*c));
+	if (!c)
+		return false;
+	s->choices = c;
+	s->nchoices = cap; /* capacity while decoding; set to the count at the end */
+	return true;
+}
+
 /* Fill @s from the checksummed payload @p of @len bytes.  Return: 0, -EINVAL or -ENOMEM. */
 static int parse(const uint8_t *p, size_t len, struct modsim_schedule *s)
 {
@@ -295,9 +320,10 @@ static int parse(const uint8_t *p, size_t len, struct modsim_schedule *s)
 
 	if (len < 1)
 		return modsim_err(-EINVAL, "schedule token: truncated (field version)");
-	if (p[0] != TOKEN_VERSION)
+	if (p[0] != TOKEN_VERSION && p[0] != TOKEN_VERSION_NORUNS)
 		return modsim_err(-EINVAL, "schedule token: version %u is not supported (this "
-				  "build reads version %d)", p[0], TOKEN_VERSION);
+				  "build reads versions %d and %d)", p[0], TOKEN_VERSION_NORUNS,
+				  TOKEN_VERSION);
 	r.off = 1;
 	err = get_string(&r, "strategy", s->strategy);
 	if (err)
@@ -310,8 +336,9 @@ static int parse(const uint8_t *p, size_t len, struct modsim_schedule *s)
 		if (err)
 			return err;
 	}
-	/* A choice takes a byte or more: allocate for no count the bytes cannot hold. */
-	if (v[F_NCHOICES] > r.len - r.off)
+	/* Without runs a choice takes a byte or more: allocate for no count
+	 * the bytes cannot hold.  With runs, memory grows with what decodes. */
+	if (p[0] == TOKEN_VERSION_NORUNS && v[F_NCHOICES] > r.len - r.off)
 		return modsim_err(-EINVAL, "schedule token: truncated (field choices: %" PRIu64
 				  " announced, at most %zu bytes left)", v[F_NCHOICES],
 				  r.len - r.off);
@@ -322,29 +349,54 @@ static int parse(const uint8_t *p, size_t len, struct modsim_schedule *s)
 	s->steps = (uint32_t)v[F_STEPS];
 	s->expect = (int)((int64_t)v[F_EXPECT] - 1);
 	s->expect_step = (uint32_t)v[F_EXPECT_STEP];
-	if (v[F_NCHOICES]) {
+	if (p[0] == TOKEN_VERSION_NORUNS && v[F_NCHOICES]) {
 		s->choices = malloc(v[F_NCHOICES] * sizeof(*s->choices));
 		if (!s->choices)
 			return modsim_err(-ENOMEM, "schedule token: out of memory for %" PRIu64
 					  " choices", v[F_NCHOICES]);
-		s->nchoices = (uint32_t)v[F_NCHOICES];
 	}
-	for (i = 0; i < s->nchoices; i++) {
+	for (i = 0; i < v[F_NCHOICES];) {
+		uint64_t more = 0, run = 1;
+
 		snprintf(name, sizeof(name), "choice %" PRIu32, i);
-		err = get_varint(&r, name, (uint64_t)UINT32_MAX << THREAD_BITS | 63, &c);
+		if (p[0] == TOKEN_VERSION_NORUNS) {
+			err = get_varint(&r, name, (uint64_t)UINT32_MAX << THREAD_BITS | 63, &c);
+		} else {
+			err = get_varint(&r, name,
+					 ((uint64_t)UINT32_MAX << THREAD_BITS | 63) << 1 | 1, &c);
+			more = c & 1;
+			c >>= 1;
+		}
 		if (err)
 			return err;
+		if (more) {
+			err = get_varint(&r, name, v[F_NCHOICES] - i - 1, &run);
+			if (err)
+				return err;
+			if (!run)
+				return modsim_err(-EINVAL, "schedule token: choice %" PRIu32
+						  " starts an empty run", i);
+			run++;
+		}
 		delta = c >> THREAD_BITS;
-		if (i > 0 && delta == 0)
-			return modsim_err(-EINVAL, "schedule token: choice %" PRIu32 " out of "
-					  "order (decision %" PRIu64 " again)", i, prev);
-		if (delta > UINT32_MAX - prev)
-			return modsim_err(-EINVAL, "schedule token: choice %" PRIu32 " has a "
-					  "decision past %" PRIu32, i, UINT32_MAX);
-		prev += delta;
-		s->choices[i].decision = (uint32_t)prev;
-		s->choices[i].thread = (uint8_t)(c & 63);
+		if (p[0] != TOKEN_VERSION_NORUNS &&
+		    !grow_choices(s, (uint32_t)(i + run)))
+			return modsim_err(-ENOMEM, "schedule token: out of memory for %" PRIu64
+					  " choices", i + run);
+		for (uint64_t k = 0; k < run; k++, i++) {
+			if (i > 0 && delta == 0)
+				return modsim_err(-EINVAL, "schedule token: choice %" PRIu32
+						  " out of order (decision %" PRIu64 " again)", i,
+						  prev);
+			if (delta > UINT32_MAX - prev)
+				return modsim_err(-EINVAL, "schedule token: choice %" PRIu32
+						  " has a decision past %" PRIu32, i, UINT32_MAX);
+			prev += delta;
+			s->choices[i].decision = (uint32_t)prev;
+			s->choices[i].thread = (uint8_t)(c & 63);
+		}
 	}
+	s->nchoices = (uint32_t)v[F_NCHOICES];
 	if (r.off != r.len)
 		return modsim_err(-EINVAL, "schedule token: %zu bytes after the last field",
 				  r.len - r.off);
@@ -429,10 +481,18 @@ MODSIM_API int modsim_schedule_encode(const struct modsim_schedule *s, char **ou
 	v[F_NCHOICES] = s->nchoices;
 	for (f = 0; f < F__COUNT; f++)
 		put_varint(buf, &n, v[f]);
-	for (i = 0; i < s->nchoices; i++) {
-		put_varint(buf, &n, (uint64_t)(s->choices[i].decision - prev) << THREAD_BITS |
-			   s->choices[i].thread);
-		prev = s->choices[i].decision;
+	for (i = 0; i < s->nchoices;) {
+		uint32_t delta = s->choices[i].decision - prev, run = 1;
+		uint8_t t = s->choices[i].thread;
+
+		while (i + run < s->nchoices && s->choices[i + run].thread == t &&
+		       s->choices[i + run].decision - s->choices[i + run - 1].decision == delta)
+			run++;
+		put_varint(buf, &n, ((uint64_t)delta << THREAD_BITS | t) << 1 | (run > 1));
+		if (run > 1)
+			put_varint(buf, &n, run - 1);
+		prev = s->choices[i + run - 1].decision;
+		i += run;
 	}
 	crc = crc16(buf, n);
 	buf[n++] = (uint8_t)(crc >> 8);

@@ -14,6 +14,9 @@
 
 #include "internal.h"
 
+/* The example in sched_token.c's comment (format 2). */
+#define TOKEN_EXAMPLE "ms1.AgRub25lC3VubG9hZC1yYWNlAgcBA9APAawGA4IEgAWECK03"
+
 static void assert_error_has(const char *needle)
 {
 	const char *msg = modsim_last_error();
@@ -124,10 +127,11 @@ static void pl_string(struct payload *p, const char *s)
 }
 
 /* Version 1 through nchoices: the example's header with @nchoices choices to follow. */
-static void pl_header(struct payload *p, uint64_t nchoices)
+/* A format-1 header (no runs), which decoders still read. */
+static void pl_header_v(struct payload *p, uint8_t version, uint64_t nchoices)
 {
 	p->n = 0;
-	pl_byte(p, 1);
+	pl_byte(p, version);
 	pl_string(p, "none");
 	pl_string(p, "unload-race");
 	pl_varint(p, 2);    /* workers */
@@ -138,6 +142,11 @@ static void pl_header(struct payload *p, uint64_t nchoices)
 	pl_varint(p, 1);    /* expect 0, plus 1 */
 	pl_varint(p, 812);  /* expect_step */
 	pl_varint(p, nchoices);
+}
+
+static void pl_header(struct payload *p, uint64_t nchoices)
+{
+	pl_header_v(p, 1, nchoices);
 }
 
 static uint16_t test_crc16(const uint8_t *p, size_t len)
@@ -285,15 +294,78 @@ static void test_schedule_encode_known_answer(void **state)
 	char *tok, *want;
 
 	example_schedule(&in);
-	pl_header(&p, 3);
-	pl_varint(&p, 4 << 6 | 1);
-	pl_varint(&p, 5 << 6 | 0);
-	pl_varint(&p, 8 << 6 | 2);
+	pl_header_v(&p, 2, 3);
+	pl_varint(&p, (4 << 6 | 1) << 1);
+	pl_varint(&p, (5 << 6 | 0) << 1);
+	pl_varint(&p, (8 << 6 | 2) << 1);
 	want = pl_token(&p);
 	tok = encode_ok(&in);
 	assert_string_equal(tok, want);
-	assert_string_equal(tok, "ms1.AQRub25lC3VubG9hZC1yYWNlAgcBA9APAawGA4ECwAKCBJo6");
+	assert_string_equal(tok, TOKEN_EXAMPLE);
 	free(want);
+	free(tok);
+}
+
+/* Repeated choices (a woken waiter re-checked at every step) are one run. */
+static void test_schedule_encode_runs(void **state)
+{
+	struct modsim_sched_choice c[301];
+	struct modsim_schedule in, out;
+	struct payload p;
+	char *tok, *want;
+
+	example_schedule(&in);
+	for (uint32_t i = 0; i < 300; i++)
+		c[i] = (struct modsim_sched_choice){ .decision = 10 + 2 * i, .thread = 3 };
+	c[300] = (struct modsim_sched_choice){ .decision = 900, .thread = 1 };
+	in.choices = c;
+	in.nchoices = 301;
+	pl_header_v(&p, 2, 301);
+	pl_varint(&p, (10 << 6 | 3) << 1 | 0); /* the first: delta 10 */
+	pl_varint(&p, (2 << 6 | 3) << 1 | 1);  /* then 1 + 298 of delta 2 */
+	pl_varint(&p, 298);
+	pl_varint(&p, (292 << 6 | 1) << 1);   /* 900 - 608 */
+	want = pl_token(&p);
+	tok = encode_ok(&in);
+	assert_string_equal(tok, want);
+	assert_true(strlen(tok) < 64);
+	assert_int_equal(modsim_schedule_decode(tok, &out), 0);
+	assert_int_equal(out.nchoices, 301);
+	for (uint32_t i = 0; i < 301; i++) {
+		assert_int_equal(out.choices[i].decision, c[i].decision);
+		assert_int_equal(out.choices[i].thread, c[i].thread);
+	}
+	modsim_schedule_free(&out);
+	free(want);
+	free(tok);
+}
+
+/* A run that claims more choices than announced, or none, is refused. */
+static void test_schedule_decode_bad_runs(void **state)
+{
+	struct payload p;
+	char *tok;
+
+	pl_header_v(&p, 2, 3);
+	pl_varint(&p, (4 << 6 | 1) << 1 | 1);
+	pl_varint(&p, 5); /* 6 choices, 3 announced */
+	tok = pl_token(&p);
+	assert_decode_fails(tok, "choice 0");
+	free(tok);
+
+	pl_header_v(&p, 2, 3);
+	pl_varint(&p, (4 << 6 | 1) << 1 | 1);
+	pl_varint(&p, 0);
+	tok = pl_token(&p);
+	assert_decode_fails(tok, "empty run");
+	free(tok);
+
+	pl_header_v(&p, 2, 3);
+	pl_varint(&p, (4 << 6 | 1) << 1 | 1);
+	pl_varint(&p, 1);
+	pl_varint(&p, (0 << 6 | 1) << 1); /* the third at the second's decision */
+	tok = pl_token(&p);
+	assert_decode_fails(tok, "out of order");
 	free(tok);
 }
 
@@ -339,9 +411,9 @@ static void test_schedule_decode_bad_char(void **state)
 		tok[9] = saved;
 	}
 	free(tok);
-	assert_decode_fails("ms1.AQRub25lC3VubG9hZC1yYWNlAgcBA9APAawGA4ECwAKCBJo6==",
+	assert_decode_fails("ms1.AgRub25lC3VubG9hZC1yYWNlAgcBA9APAawGA4IEgAWECK03==",
 			    "character '=' at offset 52 is not base64url");
-	assert_decode_fails("ms1.AQRub25lC3VubG9hZC1yYWNlAgcBA9APAawGA4ECwAKCBJo6\n",
+	assert_decode_fails("ms1.AgRub25lC3VubG9hZC1yYWNlAgcBA9APAawGA4IEgAWECK03\n",
 			    "byte 0x0a at offset 52 is not base64url");
 }
 
@@ -467,9 +539,9 @@ static void test_schedule_decode_bad_version(void **state)
 	char *tok;
 
 	pl_header(&p, 0);
-	p.b[0] = 2;
+	p.b[0] = 3;
 	tok = pl_token(&p);
-	assert_decode_fails(tok, "schedule token: version 2 is not supported");
+	assert_decode_fails(tok, "schedule token: version 3 is not supported");
 	free(tok);
 	p.b[0] = 0;
 	tok = pl_token(&p);
@@ -859,6 +931,8 @@ int main(void)
 		cmocka_unit_test(test_schedule_decode_too_short_for_checksum),
 		cmocka_unit_test(test_schedule_decode_truncated_field),
 		cmocka_unit_test(test_schedule_decode_bad_version),
+		cmocka_unit_test(test_schedule_encode_runs),
+		cmocka_unit_test(test_schedule_decode_bad_runs),
 		cmocka_unit_test(test_schedule_decode_trailing_bytes),
 		cmocka_unit_test(test_schedule_decode_out_of_order),
 		cmocka_unit_test(test_schedule_decode_decision_overflow),

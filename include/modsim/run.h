@@ -81,13 +81,14 @@ MODSIM_API void modsim_run_config_default(struct modsim_run_config *cfg);
  *         violation wanted (or, when none did, on another one); malloc'ed;
  *         NULL when no schedule found a violation
  * @kind:  the violation the token ends on, -1 with no token
- * @seed:  the pct seed of that schedule
+ * @seed/@policy: that schedule's seed and policy
  * @tries: schedules run
  */
 struct modsim_hunt {
 	char *token;
 	int kind;
 	uint64_t seed;
+	enum modsim_sched_policy policy;
 	unsigned int tries;
 };
 
@@ -196,8 +197,9 @@ MODSIM_API int modsim_shrink_main(int argc, char **argv, FILE *out, FILE *err);
 
 /**
  * modsim_sched_hunt - search controlled schedules of @cell's strategy,
- * scenario and workers (pct, default depth and steps, seeds @first_seed,
- * @first_seed + 1, ...) for one that ends on violation @kind (-1: any),
+ * scenario and workers (pct and random by turns, default depth and steps,
+ * seeds @first_seed, @first_seed + 1, ...) for one that ends on violation
+ * @kind (-1: any),
  * so that a violation found running free comes with a line that replays it.
  * @max:   schedules to try at most
  * Return: 0 (@out says whether one was found), or a negative errno when a
