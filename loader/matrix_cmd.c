@@ -323,8 +323,8 @@ static void print_plan(FILE *out, const struct modsim_matrix_config *cfg)
 
 	for (unsigned int p = 0; p < cfg->nstrategies; p++) {
 		for (unsigned int s = 0; s < cfg->nscenarios; s++) {
-			enum modsim_matrix_predict pr =
-				modsim_matrix_predict(cfg->strategies[p], cfg->scenarios[s], hazard);
+			enum modsim_matrix_predict pr = modsim_matrix_predict_sched(
+				cfg->strategies[p], cfg->scenarios[s], cfg->sched, hazard);
 
 			fprintf(out, "%s %s %s %s\n", cfg->strategies[p], cfg->scenarios[s], hazard,
 				modsim_matrix_predict_name(pr));
