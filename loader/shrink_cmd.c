@@ -50,7 +50,7 @@ static int shrink_parse(struct shrink_cmd *c, int argc, char **argv, FILE *err)
 
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		char *end;
 		unsigned long v;
 
