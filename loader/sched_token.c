@@ -272,7 +272,7 @@ static int get_varint(struct reader *r, const char *name, uint64_t max, uint64_t
 /* Read a length-prefixed string called @name into @dst (STR_MAX + 1 bytes). */
 static int get_string(struct reader *r, const char *name, char *dst)
 {
-	uint64_t len;
+	uint64_t len = 0;
 	int err;
 
 	err = get_varint(r, name, UINT64_MAX, &len);
@@ -313,7 +313,7 @@ static bool grow_choices(struct modsim_schedule *s, uint32_t n)
 static int parse(const uint8_t *p, size_t len, struct modsim_schedule *s)
 {
 	struct reader r = { .p = p, .len = len };
-	uint64_t v[F__COUNT], c, delta, prev = 0;
+	uint64_t v[F__COUNT] = { 0 }, c = 0, delta, prev = 0;
 	char name[32];
 	uint32_t i;
 	int err, f;
