@@ -5,18 +5,9 @@
 
 #include <modsim/matrix.h>
 
-#include "internal.h"
+#include "matrix_internal.h"
 
-/* The first trial of cell (@strategy, @scenario) that found a violation, or NULL. */
-static const struct modsim_matrix_trial *first_finder(const struct modsim_matrix_result *r,
-						      const char *strategy, const char *scenario)
-{
-	for (size_t i = 0; i < r->ntrials; i++)
-		if (r->trial[i].violations && !strcmp(r->trial[i].strategy, strategy) &&
-		    !strcmp(r->trial[i].scenario, scenario))
-			return &r->trial[i];
-	return NULL;
-}
+#include "internal.h"
 
 static int vkind_of(const char *name)
 {
@@ -40,7 +31,7 @@ MODSIM_API int modsim_matrix_hunt(struct modsim_matrix_result *r, unsigned int m
 
 			if (!cell->found || cell->replay)
 				continue;
-			t = first_finder(r, c->strategies[row], c->scenarios[col]);
+			t = modsim_matrix_first_finder(r, c->strategies[row], c->scenarios[col]);
 			if (!t)
 				continue;
 			if (t->token[0]) {

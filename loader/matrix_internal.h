@@ -29,6 +29,11 @@ struct matrix_field {
 extern const struct matrix_field modsim_matrix_fields[];
 extern const size_t modsim_matrix_nfields;
 
+/* The first trial of cell (@strategy, @scenario) that found a violation, or NULL (matrix_table.c). */
+const struct modsim_matrix_trial *modsim_matrix_first_finder(const struct modsim_matrix_result *r,
+							     const char *strategy,
+							     const char *scenario);
+
 /* Write @s as a JSON string (quoted, escaped). */
 void modsim_matrix_json_str(FILE *f, const char *s);
 

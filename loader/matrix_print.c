@@ -304,17 +304,6 @@ static void text_costs(FILE *f, const struct modsim_matrix_result *r)
 	      "  p99: the median over the strategy's trials of each trial's value.\n", f);
 }
 
-/* The first trial of cell (@row's strategy, @col's scenario) that found a violation. */
-static const struct modsim_matrix_trial *first_finder(const struct modsim_matrix_result *r,
-						      const char *strategy, const char *scenario)
-{
-	for (size_t i = 0; i < r->ntrials; i++)
-		if (r->trial[i].violations && !strcmp(r->trial[i].strategy, strategy) &&
-		    !strcmp(r->trial[i].scenario, scenario))
-			return &r->trial[i];
-	return NULL;
-}
-
 static void text_mismatches(FILE *f, const struct modsim_matrix_result *r)
 {
 	const struct modsim_matrix_config *c = &r->cfg;
@@ -348,7 +337,7 @@ static void text_mismatches(FILE *f, const struct modsim_matrix_result *r)
 					cell->trials == 1 ? "" : "s");
 				continue;
 			}
-			t = first_finder(r, c->strategies[row], c->scenarios[col]);
+			t = modsim_matrix_first_finder(r, c->strategies[row], c->scenarios[col]);
 			if (t->token[0]) {
 				fprintf(f, "violations in %u of %u trials; first: %s in %s (modsim run --replay %s)\n",
 					cell->found, cell->trials, t->first_kind, t->first_module,
@@ -383,7 +372,7 @@ static void text_replays(FILE *f, const struct modsim_matrix_result *r)
 
 			if (!cell->found)
 				continue;
-			t = first_finder(r, c->strategies[row], c->scenarios[col]);
+			t = modsim_matrix_first_finder(r, c->strategies[row], c->scenarios[col]);
 			if (!head)
 				fputs(c->sched == MODSIM_SCHED_OFF ?
 					      "replay (per cell that found a violation, a controlled schedule that ends on one):\n" :

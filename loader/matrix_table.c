@@ -5,6 +5,8 @@
 
 #include <modsim/matrix.h>
 
+#include "matrix_internal.h"
+
 #include "internal.h"
 
 /*
@@ -326,4 +328,15 @@ MODSIM_API int modsim_matrix_tabulate(struct modsim_matrix_result *r)
 	}
 	free(scratch);
 	return 0;
+}
+
+const struct modsim_matrix_trial *modsim_matrix_first_finder(const struct modsim_matrix_result *r,
+							     const char *strategy,
+							     const char *scenario)
+{
+	for (size_t i = 0; i < r->ntrials; i++)
+		if (r->trial[i].violations && !strcmp(r->trial[i].strategy, strategy) &&
+		    !strcmp(r->trial[i].scenario, scenario))
+			return &r->trial[i];
+	return NULL;
 }
