@@ -285,6 +285,7 @@ struct modsim_sched_config {
 	enum modsim_sched_policy policy;
 	uint64_t seed;
 	unsigned int depth;
+	uint32_t pct_k;
 	uint32_t budget;
 	unsigned int nthreads;
 	const struct modsim_sched_choice *choices;

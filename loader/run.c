@@ -341,6 +341,7 @@ static int trial_sched(struct trial *t)
 		.seed = cfg->seed,
 		.depth = cfg->depth ? cfg->depth : MODSIM_SCHED_DEFAULT_DEPTH,
 		.budget = cfg->steps ? cfg->steps : MODSIM_SCHED_DEFAULT_STEPS,
+		.pct_k = cfg->pct_k ? cfg->pct_k : MODSIM_SCHED_DEFAULT_PCT_K,
 		.choices = cfg->choices,
 		.nchoices = cfg->nchoices,
 		.log = cfg->sched_log,

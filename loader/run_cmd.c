@@ -56,6 +56,8 @@ static const char run_usage[] =
 	"      --sched POLICY     pct (priorities, d-1 change points), random, or\n"
 	"                         replay (with --replay); --seed seeds it\n"
 	"      --depth D          pct's bug depth (default 3)\n"
+	"      --pct-k K          pct draws its change points among the first K\n"
+	"                         decisions (default 100)\n"
 	"      --steps N          step budget (default 2000)\n"
 	"      --replay TOKEN     replay a schedule (its strategy, scenario, workers\n"
 	"                         and seed come from the token)\n"
@@ -84,6 +86,7 @@ enum {
 	OPT_TRACE,
 	OPT_TIMELINE,
 	OPT_NO_HUNT,
+	OPT_PCT_K,
 };
 
 /* struct run_cmd - what the command line asked for. */
@@ -91,7 +94,7 @@ struct run_cmd {
 	struct modsim_run_config cfg;
 	enum modsim_format fmt;
 	bool fmt_set, fail_on_violation, strategy_set, scenario_set, duration_set, cycles_set;
-	bool workers_set, seed_set, amplify_set, sched_set, depth_set, steps_set, no_hunt;
+	bool workers_set, seed_set, amplify_set, sched_set, depth_set, steps_set, no_hunt, k_set;
 	struct modsim_run_ctl ctl;
 	char msg[512];
 };
@@ -245,6 +248,13 @@ static int cmd_option(struct run_cmd *c, int opt, const char *arg)
 	case OPT_NO_HUNT:
 		c->no_hunt = true;
 		return 0;
+	case OPT_PCT_K:
+		if (!parse_u64(arg, 100000000, &v) || !v)
+			return cmd_usage(c, "--pct-k: '%s' is not a number of decisions from 1 to 100000000",
+					 arg);
+		c->cfg.pct_k = (uint32_t)v;
+		c->k_set = true;
+		return 0;
 	case OPT_TRACE:
 		return cmd_text(c, c->ctl.trace, sizeof(c->ctl.trace), "--trace", arg);
 	case OPT_TIMELINE:
@@ -278,23 +288,23 @@ static int cmd_check(struct run_cmd *c)
 			return cmd_usage(c, "--replay replays; --sched %s does not go with it",
 					 modsim_sched_policy_name(c->cfg.sched));
 		if (c->strategy_set || c->scenario_set || c->workers_set || c->seed_set ||
-		    c->depth_set || c->steps_set)
+		    c->depth_set || c->steps_set || c->k_set)
 			return cmd_usage(c, "--replay: the token sets strategy, scenario, workers, seed, depth and steps; give none of them");
 		c->strategy_set = c->scenario_set = true;
 	} else if (c->cfg.sched == MODSIM_SCHED_REPLAY) {
 		return cmd_usage(c, "--sched replay needs --replay TOKEN");
 	}
 	if (c->cfg.sched == MODSIM_SCHED_OFF) {
-		if (c->depth_set || c->steps_set || c->ctl.verify || c->ctl.trace[0] ||
+		if (c->depth_set || c->steps_set || c->k_set || c->ctl.verify || c->ctl.trace[0] ||
 		    c->ctl.timeline[0])
-			return cmd_usage(c, "--depth, --steps, --verify-replay, --trace and --timeline need --sched");
+			return cmd_usage(c, "--depth, --steps, --pct-k, --verify-replay, --trace and --timeline need --sched");
 	} else {
 		if (c->duration_set)
 			return cmd_usage(c, "--duration does not go with --sched: a controlled trial ends at its step budget (--steps)");
 		if (c->amplify_set)
 			return cmd_usage(c, "--amplify and --no-amplify do not go with --sched: the scheduler chooses the interleaving");
-		if (c->depth_set && c->cfg.sched != MODSIM_SCHED_PCT)
-			return cmd_usage(c, "--depth is for --sched pct");
+		if ((c->depth_set || c->k_set) && c->cfg.sched != MODSIM_SCHED_PCT)
+			return cmd_usage(c, "--depth and --pct-k are for --sched pct");
 	}
 	if (!c->strategy_set)
 		return cmd_usage(c, "--strategy NAME is required");
@@ -343,6 +353,7 @@ static int cmd_parse(struct run_cmd *c, int argc, char **argv)
 		{ "replay", required_argument, NULL, OPT_REPLAY },
 		{ "verify-replay", no_argument, NULL, OPT_VERIFY },
 		{ "no-hunt", no_argument, NULL, OPT_NO_HUNT },
+		{ "pct-k", required_argument, NULL, OPT_PCT_K },
 		{ "trace", required_argument, NULL, OPT_TRACE },
 		{ "timeline", required_argument, NULL, OPT_TIMELINE },
 		{ "help", no_argument, NULL, 'h' },

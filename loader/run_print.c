@@ -180,6 +180,9 @@ static void text_repeat(FILE *f, const struct modsim_run_config *cfg, const stru
 			modsim_sched_policy_name(cfg->sched));
 		if (cfg->sched == MODSIM_SCHED_PCT)
 			fprintf(f, " --depth %u", cfg->depth ? cfg->depth : MODSIM_SCHED_DEFAULT_DEPTH);
+		if (cfg->sched == MODSIM_SCHED_PCT && cfg->pct_k &&
+		    cfg->pct_k != MODSIM_SCHED_DEFAULT_PCT_K)
+			fprintf(f, " --pct-k %u", cfg->pct_k);
 		fprintf(f, " --steps %u", cfg->steps ? cfg->steps : MODSIM_SCHED_DEFAULT_STEPS);
 		if (!cfg->duration_ms && cfg->cycles)
 			fprintf(f, " --cycles %lu", cfg->cycles);

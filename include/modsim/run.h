@@ -45,6 +45,8 @@ struct modsim_amplify {
  *             the loader is done
  * @depth:     PCT's bug depth d (0: 3)
  * @steps:     the step budget (0: 2000)
+ * @pct_k:     PCT's k: its change points are drawn among the first @pct_k
+ *             decisions (0: 100, about the length of a default trial)
  * @choices:   for replay: @nchoices non-default decisions (not owned)
  * @sched_log: keep every step in the result (the determinism check)
  * @sched_trace: keep the events in the result (trace files)
@@ -62,6 +64,7 @@ struct modsim_run_config {
 	enum modsim_sched_policy sched;
 	unsigned int depth;
 	uint32_t steps;
+	uint32_t pct_k;
 	const struct modsim_sched_choice *choices;
 	uint32_t nchoices;
 	bool sched_log, sched_trace;
@@ -71,6 +74,7 @@ struct modsim_run_config {
 #define MODSIM_SCHED_DEFAULT_DEPTH 3
 #define MODSIM_SCHED_DEFAULT_STEPS 2000
 #define MODSIM_SCHED_DEFAULT_CYCLES 3
+#define MODSIM_SCHED_DEFAULT_PCT_K 100
 
 /** modsim_run_config_default - 2 workers, 2 s, seed 1, default amplification. */
 MODSIM_API void modsim_run_config_default(struct modsim_run_config *cfg);
