@@ -20,13 +20,13 @@
 
 /*
  * The seeds searched per cell, and how often the token is replayed.  Most
- * cells fall within the first few seeds; inc x long-session needs a few
- * hundred (pct, which keeps the highest-priority worker's file open, rarely
- * lets both workers stand between sessions at once; bench/sched.sh has
- * the rates, and random finds that cell far sooner).  The sanitizer
- * presets replay each token 10 times (MODSIM_CELL_REPLAYS): the schedule is
- * the same in every build, and 100 replays of 45 cells under ASan or TSan
- * would take a quarter of an hour.
+ * cells fall within the first few seeds; a few (inc x long-session, self x
+ * mixed) take tens to hundreds: pct keeps its highest-priority thread
+ * running, and the window those cells need opens only when two threads
+ * stand still at once (random finds them far sooner: bench/sched.py).
+ * The sanitizer presets replay each token 10 times (MODSIM_CELL_REPLAYS):
+ * the schedule is the same in every build, and 100 replays of 45 cells
+ * under ASan or TSan would take a quarter of an hour.
  */
 #define CELL_SEEDS 500
 #define CELL_REPLAYS 100
