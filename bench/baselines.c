@@ -115,7 +115,10 @@ int bench_install_percpu(struct modsim_kernel *k)
 	if (k->mods || k->strat_handle)
 		err = modsim_err(-EBUSY, "bench: the per-CPU table goes into a fresh kernel only");
 	else
+	{
 		k->strat = &bench_percpu;
+		k->caller = modsim_caller_of(k->strat);
+	}
 	pthread_mutex_unlock(&k->list_lock);
 	pthread_mutex_unlock(&k->load_mutex);
 	return err;
