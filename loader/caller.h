@@ -341,11 +341,15 @@ static inline void modsim_rd_exit(struct modsim_mod *m, struct modsim_cpu *cpu)
 /* ---- the dispatch ---- */
 
 /*
- * The kinds whose code is a locked instruction or two anyway: one switch
- * (a jump table) is cheap next to them.  The cheap kinds are tested first,
- * one compare each, so that a preset which does nothing pays a compare and
- * a not-taken branch, and a per-CPU count a few, rather than an indirect
- * jump.
+ * The order of the tests is the cost.  A preset whose callers do nothing
+ * (none, the self presets, nounload, twoinit, stopworld, quiesce) falls
+ * straight through: one compare, one branch not taken, the price the post
+ * says such callers pay.  Every other kind jumps out of line once and back
+ * once per call (a taken branch costs about a cycle in a loop this short),
+ * then tests its kind: the per-CPU counts first, then rcu, then the shared
+ * counts, whose locked instructions cost ten times more than any of this,
+ * in one switch.  With the kind read once per call (modsim_caller_kind),
+ * the compiler lays each kind's exit right after its call, untested.
  */
 static inline bool modsim_enter_shared(unsigned int c, struct modsim_mod *m, struct modsim_cpu *cpu)
 {
@@ -389,14 +393,24 @@ static inline void modsim_exit_shared(unsigned int c, struct modsim_mod *m, stru
 	}
 }
 
-/* The preset's entry for a short call into @m (NULL: built-in code); false refuses. */
-static inline bool modsim_enter(struct modsim_mod *m, struct modsim_cpu *cpu)
+/*
+ * modsim_caller_kind - the kernel's caller kind, for one call.  Read it
+ * once and give it to both modsim_caller_enter() and modsim_caller_exit():
+ * the preset changes only while no module is loaded (modsim_set_strategy),
+ * and with one value the compiler knows at the exit which way the entry
+ * went, so that neither pays a test the other already made.
+ */
+static inline unsigned int modsim_caller_kind(const struct modsim_cpu *cpu)
 {
-	unsigned int c = cpu->k->caller;
+	return cpu->k->caller;
+}
 
-	if (c == MODSIM_CALLER_NOTHING)
+/* The preset's entry for a short call into @m (NULL: built-in code); false refuses. */
+static inline bool modsim_caller_enter(unsigned int c, struct modsim_mod *m, struct modsim_cpu *cpu)
+{
+	if (modsim_likely(c == MODSIM_CALLER_NOTHING))
 		return true;
-	if (modsim_likely(c == MODSIM_CALLER_PERCPU))
+	if (c == MODSIM_CALLER_PERCPU)
 		return modsim_l26_enter(m, cpu);
 	if (c == MODSIM_CALLER_PCPU_REF)
 		return modsim_pref_enter(m, cpu);
@@ -406,18 +420,27 @@ static inline bool modsim_enter(struct modsim_mod *m, struct modsim_cpu *cpu)
 }
 
 /* The preset's exit after that call. */
-static inline void modsim_exit(struct modsim_mod *m, struct modsim_cpu *cpu)
+static inline void modsim_caller_exit(unsigned int c, struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	unsigned int c = cpu->k->caller;
-
-	if (c == MODSIM_CALLER_NOTHING)
+	if (modsim_likely(c == MODSIM_CALLER_NOTHING))
 		return;
-	if (modsim_likely(c == MODSIM_CALLER_PERCPU))
+	if (c == MODSIM_CALLER_PERCPU)
 		modsim_l26_exit(m, cpu);
 	else if (c == MODSIM_CALLER_PCPU_REF)
 		modsim_pref_exit(m, cpu);
 	else if (c != MODSIM_CALLER_RCU)
 		modsim_exit_shared(c, m, cpu);
+}
+
+/* The same, reading the kind for each. */
+static inline bool modsim_enter(struct modsim_mod *m, struct modsim_cpu *cpu)
+{
+	return modsim_caller_enter(modsim_caller_kind(cpu), m, cpu);
+}
+
+static inline void modsim_exit(struct modsim_mod *m, struct modsim_cpu *cpu)
+{
+	modsim_caller_exit(modsim_caller_kind(cpu), m, cpu);
 }
 
 /* The preset's read-side section around a whole call, lookup included (rcu). */
