@@ -15,6 +15,7 @@ static const char *const variant_names[BV__COUNT] = {
 	[BV_DIRECT] = "percpu-inline",
 	[BV_CALL] = "percpu-call",
 	[BV_TABLE] = "percpu-table",
+	[BV_RUNTIME] = "percpu-runtime",
 	[BV_MODULE] = "module",
 	[BV_BUILTIN] = "builtin",
 };
@@ -25,9 +26,10 @@ static const char *const variant_what[BV__COUNT] = {
 	[BV_PERTHREAD] = "the thread's own counter: single-writer inc before, dec after",
 	[BV_URCU] = "liburcu-memb rcu_read_lock/unlock, inline fast path",
 	[BV_RWLOCK] = "one shared pthread_rwlock: read lock before, unlock after",
-	[BV_DIRECT] = "per-CPU count (LIVE check, own slot inc/dec) compiled in",
+	[BV_DIRECT] = "linux26's per-CPU count (LIVE check, own slot inc/dec) compiled in",
 	[BV_CALL] = "the same per-CPU count, out-of-line functions called directly",
-	[BV_TABLE] = "the same per-CPU count through the kernel's strategy table",
+	[BV_TABLE] = "the same through the preset table's function pointers (the old dispatch)",
+	[BV_RUNTIME] = "the same chosen at run time, as the kernel calls it (caller kind)",
 	[BV_MODULE] = "the preset's enter/exit for a module owner",
 	[BV_BUILTIN] = "the preset's enter/exit for built-in code (owner NULL)",
 };
@@ -68,8 +70,9 @@ __attribute__((noinline)) uint64_t bench_loop_bare(const struct bench_ctx *c, un
  * A call as a subsystem makes it, without the lookup, the race points, the
  * guard and the statistics (the simulator's instruments, not the strategy's
  * cost): the bracket (the preset's read-side section, if it has one), the
- * preset's enter for @owner through k->strat, the call, its exit.  The
- * preset is chosen at run time, so every call dispatches through the table.
+ * preset's enter for @owner, the call, its exit.  The preset is chosen at
+ * run time: modsim_enter() and modsim_exit() switch on the kernel's caller
+ * kind (caller.h), or call through the table for a preset without one.
  */
 __attribute__((noinline)) uint64_t bench_loop_call(const struct bench_ctx *c,
 						   struct modsim_mod *owner, unsigned long loops,
@@ -84,10 +87,11 @@ __attribute__((noinline)) uint64_t bench_loop_call(const struct bench_ctx *c,
 	t0 = bench_now_ns();
 	BENCH_LOOP(cpu, loops, {
 		bool adhoc = modsim_cpu_call_begin(cpu);
+		unsigned int kind = modsim_caller_kind(cpu);
 
-		if (modsim_likely(modsim_enter(owner, cpu))) {
+		if (modsim_likely(modsim_caller_enter(kind, owner, cpu))) {
 			x = ops->fn(x);
-			modsim_exit(owner, cpu);
+			modsim_caller_exit(kind, owner, cpu);
 		} else {
 			no++;
 		}
@@ -106,7 +110,7 @@ uint64_t bench_loop(enum bench_variant v, const struct bench_ctx *c, unsigned lo
 	case BV_BARE:
 		return bench_loop_bare(c, loops);
 	case BV_MODULE:
-	case BV_TABLE:
+	case BV_RUNTIME:
 		return bench_loop_call(c, c->m, loops, refused);
 	case BV_BUILTIN:
 		return bench_loop_call(c, NULL, loops, refused);

@@ -86,7 +86,8 @@ static void json_head(FILE *f, const struct bench_results *r)
 	fputs("},\"settings\":{", f);
 	jkv_num(f, "loops", (double)o->loops, true);
 	jkv_num(f, "runs", o->runs, true);
-	jkv_num(f, "warmup", BENCH_WARMUP, true);
+	jkv_num(f, "slices", BENCH_SLICES, true);
+	jkv_num(f, "warmup_slices", 1, true);
 	jkv_num(f, "quiescent_every", BENCH_QS_EVERY, true);
 	jkv_num(f, "unloads", o->unloads, true);
 	jkv_num(f, "cycles", o->cycles, true);

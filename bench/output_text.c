@@ -16,8 +16,8 @@ static void header(FILE *f, const struct bench_results *r)
 		mi->cpus_online, mi->cpus_listed, mi->kernel);
 	fprintf(f, "compiler  %s; flags \"%s\"; build type %s\n", mi->compiler, mi->flags,
 		mi->build_type);
-	fprintf(f, "settings  loops=%lu per thread per run; runs=%u after %d warm-up; threads=", o->loops,
-		o->runs, BENCH_WARMUP);
+	fprintf(f, "settings  loops=%lu per thread per variant per run, in %d interleaved slices after a warm-up slice; runs=%u; threads=",
+		o->loops, BENCH_SLICES, o->runs);
 	for (size_t i = 0; i < o->nthreads; i++)
 		fprintf(f, "%s%u", i ? "," : "", o->threads[i]);
 	fprintf(f, "; pin=%s; quiescent point every %d calls; unloads=%u; cycles=%u\n",
