@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "benchfn.h"
 #include "internal.h"
@@ -29,7 +30,7 @@ enum bench_format { BENCH_TEXT, BENCH_JSON, BENCH_CSV };
  * @presets:  the presets to measure, in the library's listing order
  * @threads:  thread counts, as given
  * @loops:    calls per thread in one timed run of one variant
- * @runs:     timed runs (after BENCH_WARMUP untimed ones)
+ * @runs:     timed runs, each a round over every block
  * @unloads:  unload-latency samples per preset and thread count (0: skip)
  * @cycles:   load/unload cycles per preset (0: skip)
  * @module:   path of benchfn.so
@@ -44,6 +45,7 @@ struct bench_opts {
 	unsigned int unloads;
 	unsigned int cycles;
 	bool pin;
+	bool cpu_clock; /* time the loops by the thread's CPU time, not the wall clock */
 	bool quiet;
 	enum bench_format format;
 	const char *plot;
@@ -63,7 +65,8 @@ enum bench_variant {
 	BV_URCU,      /* liburcu-memb read lock/unlock, inline fast path */
 	BV_RWLOCK,    /* pthread_rwlock read lock/unlock, one shared lock */
 	BV_DIRECT,    /* linux26's per-CPU count compiled in (inline) */
-	BV_CALL,      /* the same per-CPU count, out of line, called directly (no table) */
+	BV_ONLINE,    /* the same inside the CPU half of the call bracket */
+	BV_CALL,      /* the same count, out of line, called directly (no table) */
 	BV_TABLE,     /* the same through the function pointers of the preset's table */
 	BV_RUNTIME,   /* the same chosen at run time, as the kernel calls it (caller kind) */
 	BV_MODULE,    /* the preset's enter/exit for the module's owner record */
@@ -132,6 +135,9 @@ bool bench_urcu_thread_enter(void);
 void bench_urcu_thread_leave(bool registered);
 /* Monotonic clock, ns. */
 uint64_t bench_now_ns(void);
+/* The clock the timed loops read (bench_clock), ns. */
+extern clockid_t bench_clock;
+uint64_t bench_loop_clock(void);
 
 /* ---- the thread pool (timing.c) ---- */
 
@@ -231,7 +237,7 @@ struct bench_figure {
 	char preset[BENCH_NAME_MAX];
 	double value, limit;
 	enum bench_verdict verdict;
-	char text[240];
+	char text[320];
 };
 
 /* struct bench_machine - where and how it ran (machine.c). */

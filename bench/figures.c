@@ -91,6 +91,7 @@ static void fig_dispatch(struct bench_results *r, unsigned int t)
 {
 	const struct bench_series *d = bench_series_find(r, "percpu-inline", true, t);
 	const struct bench_series *rt = bench_series_find(r, "percpu-runtime", true, t);
+	const struct bench_series *on = bench_series_find(r, "percpu-online", true, t);
 	const struct bench_series *c = bench_series_find(r, "percpu-call", true, t);
 	const struct bench_series *tb = bench_series_find(r, "percpu-table", true, t);
 	double med;
@@ -105,6 +106,10 @@ static void fig_dispatch(struct bench_results *r, unsigned int t)
 	       med <= DISPATCH_LIMIT_NS ? BENCH_PASS : BENCH_FAIL,
 	       "per-CPU count chosen at run time %.2f ns - compiled in %.2f ns = %+.2f ns per call (limit %.2f)",
 	       rt->s.med, d->s.med, med, DISPATCH_LIMIT_NS);
+	if (on)
+		figure(r, "online", t, NULL, paired_diff(on, d), NAN, BENCH_INFO,
+		       "the CPU half of the call bracket (online check), which every preset pays alike and the loops leave out: %+.2f ns per call",
+		       paired_diff(on, d));
 	if (!c || !tb)
 		return;
 	/* Where the old way went: making enter/exit calls at all, then making them through the table. */

@@ -83,6 +83,7 @@ int main(int argc, char **argv)
 		return 0;
 	if (rc < 0)
 		return 2;
+	bench_clock = o.cpu_clock ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC;
 	memset(&r, 0, sizeof(r));
 	r.o = &o;
 	bench_machine_fill(&r.machine);

@@ -93,6 +93,7 @@ static void json_head(FILE *f, const struct bench_results *r)
 	jkv_num(f, "cycles", o->cycles, true);
 	fputs("\"pin\":", f);
 	fputs(o->pin ? "true," : "false,", f);
+	jkv_str(f, "clock", o->cpu_clock ? "cpu" : "wall", true);
 	fputs("\"threads\":[", f);
 	for (size_t i = 0; i < o->nthreads; i++)
 		fprintf(f, "%s%u", i ? "," : "", o->threads[i]);

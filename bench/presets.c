@@ -82,8 +82,8 @@ struct block {
 };
 
 static const enum bench_variant baseline_list[] = {
-	BV_BARE,   BV_ATOMIC, BV_PERTHREAD, BV_URCU,    BV_RWLOCK,
-	BV_DIRECT, BV_CALL,   BV_TABLE,     BV_RUNTIME,
+	BV_BARE,  BV_ATOMIC, BV_PERTHREAD, BV_URCU,  BV_RWLOCK,
+	BV_DIRECT, BV_ONLINE, BV_CALL,    BV_TABLE, BV_RUNTIME,
 };
 #define NBASELINES (sizeof(baseline_list) / sizeof(baseline_list[0]))
 
