@@ -11,11 +11,16 @@
  * which cost more than the per-CPU counts they run.  So each built-in
  * preset's caller side is written here once, as inline code, and the
  * kernel keeps a small tag, k->caller, that says which of them its preset
- * uses.  modsim_enter() and modsim_exit() switch on the tag; the preset's
+ * uses.  modsim_caller_enter() and modsim_caller_exit() switch on it (a
+ * call reads it once, modsim_caller_kind(); MODSIM_CALL does), and so does
+ * the call bracket's section test (modsim_section_begin/end).  The preset's
  * table points at the same code (its strategy_*.c takes its enter and exit
- * from here), so both ways run the same instructions.  Anything the tag
- * does not name (a strategy .so, a preset with a section of its own, a
- * kernel whose tag was never set) goes through the table as before.
+ * from here), so both ways run the same instructions.  rcu's read-side
+ * section stays two direct calls into strategy_rcu.c: inline here, it would
+ * bring liburcu's headers (rcu_* macros, futex()) into every subsystem.
+ * Anything the tag does not name (a strategy .so, a preset with a section
+ * of its own, a kernel whose tag was never set) goes through the table as
+ * before.
  *
  * modsim_caller_of() (caller.c) sets the tag when the preset is installed:
  * a preset gets a kind only when its enter, exit and section operations
