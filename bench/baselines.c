@@ -1,8 +1,6 @@
-/* Baselines: shared atomic, per-thread counter, liburcu, rwlock, and a per-CPU count inline vs via the table. */
+/* Baselines: shared atomic, per-thread counter, liburcu, rwlock, and a per-CPU count compiled in, called, via the table. */
 #define _LGPL_SOURCE /* liburcu's inline read-side fast path, as its own benchmarks build it */
-#include <errno.h>
 #include <pthread.h>
-#include <string.h>
 #include <urcu/urcu-memb.h>
 
 #include "bench.h"
@@ -18,107 +16,23 @@ static struct {
 } __attribute__((aligned(MODSIM_CACHELINE))) bench_rw = { PTHREAD_RWLOCK_INITIALIZER };
 
 /*
- * The per-CPU count, the primitive of linux26 and percpu-ref's fast path:
- * a module that is not LIVE refuses; else the calling CPU bumps its own
- * slot with a single-writer relaxed store (no locked instruction), and
- * drops it after the call.  One cache-line slot per CPU in m->priv.
+ * The dispatch figure's primitive is linux26's per-CPU count (caller.h): a
+ * module that is not LIVE refuses; else the calling CPU bumps its own slot
+ * with a single-writer relaxed store (no locked instruction), and drops it
+ * after the call.  The baselines' kernel runs linux26 with benchfn loaded,
+ * so every variant below works on the same module record and slots.
+ *
+ * The same code out of line: what BV_CALL calls directly (noinline, so
+ * that the direct calls stay calls).
  */
-struct bench_pc_slot {
-	_Atomic long n;
-} __attribute__((aligned(MODSIM_CACHELINE)));
-
-#define BENCH_PC_SLOTS 256 /* as the per-CPU presets size theirs; bench kernels have fewer CPUs */
-
-static inline bool bench_pc_enter(struct modsim_mod *m, struct modsim_cpu *cpu)
+static __attribute__((noinline)) bool pc_enter_op(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	struct bench_pc_slot *s;
-
-	if (!m)
-		return true;
-	if (modsim_unlikely(atomic_load_explicit(&m->state, memory_order_relaxed) !=
-			    MODSIM_STATE_LIVE))
-		return false;
-	s = (struct bench_pc_slot *)m->priv + cpu->id;
-	atomic_store_explicit(&s->n, atomic_load_explicit(&s->n, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
-	return true;
+	return modsim_l26_enter(m, cpu);
 }
 
-static inline void bench_pc_exit(struct modsim_mod *m, struct modsim_cpu *cpu)
+static __attribute__((noinline)) void pc_exit_op(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	struct bench_pc_slot *s;
-
-	if (!m)
-		return;
-	s = (struct bench_pc_slot *)m->priv + cpu->id;
-	atomic_store_explicit(&s->n, atomic_load_explicit(&s->n, memory_order_relaxed) - 1,
-			      memory_order_relaxed);
-}
-
-/*
- * The same code out of line: the table's entries, and what BV_CALL calls
- * directly (noinline, so that the direct calls stay calls).
- */
-static __attribute__((noinline)) bool bench_pc_enter_op(struct modsim_mod *m,
-							 struct modsim_cpu *cpu)
-{
-	return bench_pc_enter(m, cpu);
-}
-
-static __attribute__((noinline)) void bench_pc_exit_op(struct modsim_mod *m,
-						       struct modsim_cpu *cpu)
-{
-	bench_pc_exit(m, cpu);
-}
-
-static long bench_pc_refcount(struct modsim_mod *m)
-{
-	struct bench_pc_slot *s = m->priv;
-	long sum = 0;
-
-	for (unsigned int i = 0; i < BENCH_PC_SLOTS; i++)
-		sum += atomic_load_explicit(&s[i].n, memory_order_relaxed);
-	return sum;
-}
-
-/*
- * Only what the bench needs: callers are stopped before the module is
- * unloaded, so unload is the core's default (exit, free).  Not a preset a
- * user can choose.
- */
-static const struct modsim_strategy bench_percpu = {
-	.name = "bench-percpu",
-	.post = "bench",
-	.caller = "per-CPU count: LIVE check, own slot inc/dec (modsim-bench's dispatch figure)",
-	.unloader = "the core's default; callers are stopped first",
-	.author = "nothing",
-	.priv_size = BENCH_PC_SLOTS * sizeof(struct bench_pc_slot),
-	.enter = bench_pc_enter_op,
-	.exit = bench_pc_exit_op,
-	.get = bench_pc_enter_op,
-	.put = bench_pc_exit_op,
-	.refcount = bench_pc_refcount,
-};
-
-/*
- * Install bench_percpu as @k's preset, as modsim_set_strategy() does for a
- * preset it resolves: under load_mutex and list_lock, with no module
- * loaded, so that the per-CPU table sits where every caller looks it up
- * (cpu->k->strat).
- */
-int bench_install_percpu(struct modsim_kernel *k)
-{
-	int err = 0;
-
-	pthread_mutex_lock(&k->load_mutex);
-	pthread_mutex_lock(&k->list_lock);
-	if (k->mods || k->strat_handle)
-		err = modsim_err(-EBUSY, "bench: the per-CPU table goes into a fresh kernel only");
-	else
-		k->strat = &bench_percpu;
-	pthread_mutex_unlock(&k->list_lock);
-	pthread_mutex_unlock(&k->load_mutex);
-	return err;
+	modsim_l26_exit(m, cpu);
 }
 
 bool bench_urcu_thread_enter(void)
@@ -144,13 +58,13 @@ static __attribute__((noinline)) uint64_t loop_atomic(const struct bench_ctx *c,
 	uint64_t t0, t1;
 	long x = 0;
 
-	t0 = bench_now_ns();
+	t0 = bench_loop_clock();
 	BENCH_LOOP(cpu, loops, {
 		atomic_fetch_add(&bench_shared.n, 1);
 		x = ops->fn(x);
 		atomic_fetch_sub(&bench_shared.n, 1);
 	});
-	t1 = bench_now_ns();
+	t1 = bench_loop_clock();
 	atomic_store_explicit(&bench_sink, x, memory_order_relaxed);
 	return t1 - t0;
 }
@@ -164,7 +78,7 @@ static __attribute__((noinline)) uint64_t loop_perthread(const struct bench_ctx 
 	uint64_t t0, t1;
 	long x = 0;
 
-	t0 = bench_now_ns();
+	t0 = bench_loop_clock();
 	BENCH_LOOP(cpu, loops, {
 		atomic_store_explicit(mine, atomic_load_explicit(mine, memory_order_relaxed) + 1,
 				      memory_order_relaxed);
@@ -172,7 +86,7 @@ static __attribute__((noinline)) uint64_t loop_perthread(const struct bench_ctx 
 		atomic_store_explicit(mine, atomic_load_explicit(mine, memory_order_relaxed) - 1,
 				      memory_order_relaxed);
 	});
-	t1 = bench_now_ns();
+	t1 = bench_loop_clock();
 	atomic_store_explicit(&bench_sink, x, memory_order_relaxed);
 	return t1 - t0;
 }
@@ -184,13 +98,13 @@ static __attribute__((noinline)) uint64_t loop_urcu(const struct bench_ctx *c, u
 	uint64_t t0, t1;
 	long x = 0;
 
-	t0 = bench_now_ns();
+	t0 = bench_loop_clock();
 	BENCH_LOOP(cpu, loops, {
 		urcu_memb_read_lock();
 		x = ops->fn(x);
 		urcu_memb_read_unlock();
 	});
-	t1 = bench_now_ns();
+	t1 = bench_loop_clock();
 	atomic_store_explicit(&bench_sink, x, memory_order_relaxed);
 	return t1 - t0;
 }
@@ -203,19 +117,67 @@ static __attribute__((noinline)) uint64_t loop_rwlock(const struct bench_ctx *c,
 	uint64_t t0, t1;
 	long x = 0;
 
-	t0 = bench_now_ns();
+	t0 = bench_loop_clock();
 	BENCH_LOOP(cpu, loops, {
 		pthread_rwlock_rdlock(&bench_rw.lock);
 		x = ops->fn(x);
 		pthread_rwlock_unlock(&bench_rw.lock);
 	});
-	t1 = bench_now_ns();
+	t1 = bench_loop_clock();
 	atomic_store_explicit(&bench_sink, x, memory_order_relaxed);
 	return t1 - t0;
 }
 
-/* The per-CPU count compiled in: what bench_loop_call() does under bench_percpu, minus the table. */
+/*
+ * The CPU half of a subsystem call's bracket (modsim_cpu_call_begin/end
+ * without the preset's section): a thread that is not a CPU (a test, the
+ * shell) goes online before the lookup and offline after.  The simulator's,
+ * whatever the preset; the bench threads are CPUs that stay online, so the
+ * other loops leave it out, and BV_ONLINE shows what it costs.
+ */
+static inline bool cpu_bracket_begin(struct modsim_cpu *cpu)
+{
+	if (modsim_unlikely(!atomic_load_explicit(&cpu->online, memory_order_relaxed))) {
+		modsim_cpu_online(cpu);
+		return true;
+	}
+	return false;
+}
+
+static inline void cpu_bracket_end(struct modsim_cpu *cpu, bool adhoc)
+{
+	if (adhoc)
+		modsim_cpu_offline(cpu);
+}
+
+/* linux26's per-CPU count compiled in: no choice, the code inline. */
 static __attribute__((noinline)) uint64_t loop_direct(const struct bench_ctx *c,
+						     unsigned long loops, unsigned long *refused)
+{
+	const struct benchfn_ops *ops = c->ops;
+	struct modsim_cpu *cpu = c->cpu;
+	struct modsim_mod *m = c->m;
+	unsigned long no = 0;
+	uint64_t t0, t1;
+	long x = 0;
+
+	t0 = bench_loop_clock();
+	BENCH_LOOP(cpu, loops, {
+		if (modsim_likely(modsim_l26_enter(m, cpu))) {
+			x = ops->fn(x);
+			modsim_l26_exit(m, cpu);
+		} else {
+			no++;
+		}
+	});
+	t1 = bench_loop_clock();
+	atomic_store_explicit(&bench_sink, x, memory_order_relaxed);
+	*refused += no;
+	return t1 - t0;
+}
+
+/* The same inside the CPU half of the bracket. */
+static __attribute__((noinline)) uint64_t loop_online(const struct bench_ctx *c,
 						      unsigned long loops, unsigned long *refused)
 {
 	const struct benchfn_ops *ops = c->ops;
@@ -225,22 +187,25 @@ static __attribute__((noinline)) uint64_t loop_direct(const struct bench_ctx *c,
 	uint64_t t0, t1;
 	long x = 0;
 
-	t0 = bench_now_ns();
+	t0 = bench_loop_clock();
 	BENCH_LOOP(cpu, loops, {
-		if (modsim_likely(bench_pc_enter(m, cpu))) {
+		bool adhoc = cpu_bracket_begin(cpu);
+
+		if (modsim_likely(modsim_l26_enter(m, cpu))) {
 			x = ops->fn(x);
-			bench_pc_exit(m, cpu);
+			modsim_l26_exit(m, cpu);
 		} else {
 			no++;
 		}
+		cpu_bracket_end(cpu, adhoc);
 	});
-	t1 = bench_now_ns();
+	t1 = bench_loop_clock();
 	atomic_store_explicit(&bench_sink, x, memory_order_relaxed);
 	*refused += no;
 	return t1 - t0;
 }
 
-/* The per-CPU count as out-of-line functions called directly: calls, but no table. */
+/* The same as out-of-line functions called directly: calls, but no table. */
 static __attribute__((noinline)) uint64_t loop_call(const struct bench_ctx *c, unsigned long loops,
 						    unsigned long *refused)
 {
@@ -251,16 +216,54 @@ static __attribute__((noinline)) uint64_t loop_call(const struct bench_ctx *c, u
 	uint64_t t0, t1;
 	long x = 0;
 
-	t0 = bench_now_ns();
+	t0 = bench_loop_clock();
 	BENCH_LOOP(cpu, loops, {
-		if (modsim_likely(bench_pc_enter_op(m, cpu))) {
+		if (modsim_likely(pc_enter_op(m, cpu))) {
 			x = ops->fn(x);
-			bench_pc_exit_op(m, cpu);
+			pc_exit_op(m, cpu);
 		} else {
 			no++;
 		}
 	});
-	t1 = bench_now_ns();
+	t1 = bench_loop_clock();
+	atomic_store_explicit(&bench_sink, x, memory_order_relaxed);
+	*refused += no;
+	return t1 - t0;
+}
+
+/*
+ * The same count through the function pointers of the preset's table, as
+ * every subsystem call ran it before the caller kinds: the table's section
+ * operations are tested around the call, and enter and exit are indirect
+ * calls.
+ */
+static __attribute__((noinline)) uint64_t loop_table(const struct bench_ctx *c,
+						     unsigned long loops, unsigned long *refused)
+{
+	const struct benchfn_ops *ops = c->ops;
+	struct modsim_cpu *cpu = c->cpu;
+	struct modsim_mod *m = c->m;
+	unsigned long no = 0;
+	uint64_t t0, t1;
+	long x = 0;
+
+	t0 = bench_loop_clock();
+	BENCH_LOOP(cpu, loops, {
+		const struct modsim_strategy *s = cpu->k->strat;
+
+		if (s->section_begin)
+			s->section_begin(cpu);
+		if (modsim_likely(cpu->k->strat->enter(m, cpu))) {
+			x = ops->fn(x);
+			cpu->k->strat->exit(m, cpu);
+		} else {
+			no++;
+		}
+		s = cpu->k->strat;
+		if (s->section_end)
+			s->section_end(cpu);
+	});
+	t1 = bench_loop_clock();
 	atomic_store_explicit(&bench_sink, x, memory_order_relaxed);
 	*refused += no;
 	return t1 - t0;
@@ -280,8 +283,12 @@ uint64_t bench_loop_baseline(enum bench_variant v, const struct bench_ctx *c, un
 		return loop_rwlock(c, loops);
 	case BV_DIRECT:
 		return loop_direct(c, loops, refused);
+	case BV_ONLINE:
+		return loop_online(c, loops, refused);
 	case BV_CALL:
 		return loop_call(c, loops, refused);
+	case BV_TABLE:
+		return loop_table(c, loops, refused);
 	default:
 		return bench_loop_bare(c, loops);
 	}

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "benchfn.h"
 #include "internal.h"
@@ -15,8 +16,9 @@
 #define BENCH_MAX_TCOUNTS 16  /* entries of --threads */
 #define BENCH_MAX_RUNS 101    /* --runs */
 #define BENCH_MAX_PRESETS 32  /* entries of --strategies */
-#define BENCH_WARMUP 1        /* untimed rounds before the timed runs */
 #define BENCH_QS_EVERY 1024   /* calls between two quiescent points (a power of 2) */
+#define BENCH_SLICES 8        /* a run: each variant's loops in 8 slices, interleaved */
+#define BENCH_MAX_VARIANTS 12 /* variants measured together in one run */
 #define BENCH_NAME_MAX 32
 
 /* ---- options (options.c) ---- */
@@ -28,7 +30,7 @@ enum bench_format { BENCH_TEXT, BENCH_JSON, BENCH_CSV };
  * @presets:  the presets to measure, in the library's listing order
  * @threads:  thread counts, as given
  * @loops:    calls per thread in one timed run of one variant
- * @runs:     timed runs (after BENCH_WARMUP untimed ones)
+ * @runs:     timed runs, each a round over every block
  * @unloads:  unload-latency samples per preset and thread count (0: skip)
  * @cycles:   load/unload cycles per preset (0: skip)
  * @module:   path of benchfn.so
@@ -43,6 +45,7 @@ struct bench_opts {
 	unsigned int unloads;
 	unsigned int cycles;
 	bool pin;
+	bool cpu_clock; /* time the loops by the thread's CPU time, not the wall clock */
 	bool quiet;
 	enum bench_format format;
 	const char *plot;
@@ -61,9 +64,11 @@ enum bench_variant {
 	BV_PERTHREAD, /* this thread's own counter, single-writer inc/dec */
 	BV_URCU,      /* liburcu-memb read lock/unlock, inline fast path */
 	BV_RWLOCK,    /* pthread_rwlock read lock/unlock, one shared lock */
-	BV_DIRECT,    /* per-CPU count compiled in (inline) */
-	BV_CALL,      /* the same per-CPU count, out of line, called directly (no table) */
-	BV_TABLE,     /* the same per-CPU count through the kernel's strategy table */
+	BV_DIRECT,    /* linux26's per-CPU count compiled in (inline) */
+	BV_ONLINE,    /* the same inside the CPU half of the call bracket */
+	BV_CALL,      /* the same count, out of line, called directly (no table) */
+	BV_TABLE,     /* the same through the function pointers of the preset's table */
+	BV_RUNTIME,   /* the same chosen at run time, as the kernel calls it (caller kind) */
 	BV_MODULE,    /* the preset's enter/exit for the module's owner record */
 	BV_BUILTIN,   /* the preset's enter/exit for built-in code (owner NULL) */
 	BV__COUNT
@@ -128,10 +133,11 @@ uint64_t bench_loop_baseline(enum bench_variant v, const struct bench_ctx *c,
  * (then bench_urcu_thread_leave(true) unregisters it again). */
 bool bench_urcu_thread_enter(void);
 void bench_urcu_thread_leave(bool registered);
-/* Make the compiled-in per-CPU count the preset of @k (no module loaded). */
-int bench_install_percpu(struct modsim_kernel *k);
 /* Monotonic clock, ns. */
 uint64_t bench_now_ns(void);
+/* The clock the timed loops read (bench_clock), ns. */
+extern clockid_t bench_clock;
+uint64_t bench_loop_clock(void);
 
 /* ---- the thread pool (timing.c) ---- */
 
@@ -146,11 +152,17 @@ int bench_pool_attach(struct bench_pool *p, struct modsim_kernel *k, struct mods
 		      const struct benchfn_ops *ops);
 /* Give the slots back. */
 void bench_pool_detach(struct bench_pool *p);
-/* One timed run of @v on every thread at once (after the attach's module):
- * the mean over the threads of each thread's ns per call.  Refused entries
- * add to *@refused. */
-double bench_pool_measure(struct bench_pool *p, enum bench_variant v, unsigned long loops,
-			  unsigned long *refused);
+/*
+ * One timed run of the variants @v[0..@n-1] on every thread at once, on
+ * the attach's kernel and module.  Each thread first runs one untimed
+ * slice of every variant (warm-up), then @loops calls of each in
+ * BENCH_SLICES slices, interleaved (v0, v1, ..., v0, v1, ...), every slice
+ * behind a start line at which the threads wait for each other.  @ns[i] is
+ * the mean over the threads of each thread's ns per call of @v[i]; entries
+ * refused add to @refused[i].
+ */
+void bench_pool_measure(struct bench_pool *p, const enum bench_variant *v, size_t n,
+			unsigned long loops, double *ns, unsigned long *refused);
 /* Callers at full speed: every thread runs modsim_hook_run() in a loop,
  * passing a quiescent point between calls, until bench_pool_hammer_end(). */
 void bench_pool_hammer_begin(struct bench_pool *p);
@@ -225,7 +237,7 @@ struct bench_figure {
 	char preset[BENCH_NAME_MAX];
 	double value, limit;
 	enum bench_verdict verdict;
-	char text[240];
+	char text[320];
 };
 
 /* struct bench_machine - where and how it ran (machine.c). */
@@ -281,20 +293,25 @@ void bench_series_finish(struct bench_series *s);
 
 /* ---- the measurements ---- */
 
-/* Open a kernel under @preset ("none" plus the compiled-in per-CPU table
- * when @percpu), with benchfn loaded; fills *@m and *@ops (presets.c). */
-int bench_kernel_open(const struct bench_opts *o, const char *preset, bool percpu,
-		      struct modsim_kernel **k, struct modsim_mod **m,
-		      const struct benchfn_ops **ops);
+/* Open a kernel under @preset with benchfn loaded; fills *@m and *@ops (presets.c). */
+int bench_kernel_open(const struct bench_opts *o, const char *preset, struct modsim_kernel **k,
+		      struct modsim_mod **m, const struct benchfn_ops **ops);
 /* The ops of a loaded generation of benchfn, or NULL. */
 const struct benchfn_ops *bench_module_ops(struct modsim_mod *m);
 /* The configuration every bench kernel uses. */
 void bench_kernel_config(struct modsim_config *cfg, const char *preset);
-/* Baselines at the pool's thread count (presets.c). */
-int bench_run_baselines(struct bench_pool *p, const struct bench_opts *o, struct bench_results *r);
-/* One preset at the pool's thread count (presets.c). */
-int bench_run_preset(struct bench_pool *p, const struct bench_opts *o,
-		     const struct modsim_strategy *s, struct bench_results *r);
+/* The preset whose kernel the baselines run on: its per-CPU count is the
+ * primitive of the dispatch figure (presets.c). */
+#define BENCH_BASELINE_PRESET "linux26"
+/*
+ * Caller cost at the pool's thread count (presets.c): the baselines and
+ * every preset, each a block (a kernel with benchfn loaded, the bare call
+ * and the block's variants measured together); o->runs rounds, each round
+ * one run of every block, the blocks in a rotating order.  Failures are
+ * counted in *@nfail and told on stderr; a block that failed has no lines.
+ */
+void bench_run_costs(struct bench_pool *p, const struct bench_opts *o, struct bench_results *r,
+		     unsigned int *nfail);
 /* Unload latency and world stops, one preset at the pool's thread count (unload.c). */
 int bench_run_unload(struct bench_pool *p, const struct bench_opts *o,
 		     const struct modsim_strategy *s, struct bench_results *r);
@@ -315,6 +332,9 @@ void bench_print_csv(FILE *f, const struct bench_results *r);
 /* Draw ns per call against threads with gnuplot; 0, or -1 with a message. */
 int bench_plot(const struct bench_results *r, const char *png);
 
+/* Count and tell a setup failure (not a verdict): the exit status becomes 1 (main.c). */
+void bench_failed(unsigned int *nfail, const char *what, const char *name, unsigned int t,
+		  int err);
 /* Progress on stderr unless --quiet. */
 void bench_progress(const struct bench_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -18,8 +18,8 @@ void bench_progress(const struct bench_opts *o, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Count and tell a setup failure (not a verdict): the exit status becomes 1. */
-static void failed(unsigned int *nfail, const char *what, const char *name, unsigned int t, int err)
+void bench_failed(unsigned int *nfail, const char *what, const char *name, unsigned int t,
+		  int err)
 {
 	(*nfail)++;
 	fprintf(stderr, "modsim-bench: %s%s%s", what, *name ? " " : "", name);
@@ -28,7 +28,7 @@ static void failed(unsigned int *nfail, const char *what, const char *name, unsi
 	fprintf(stderr, ": %s (%s)\n", modsim_errname(err), modsim_last_error());
 }
 
-/* Caller cost: per thread count, the baselines then every preset, on one pool. */
+/* Caller cost: per thread count, the baselines and every preset, on one pool. */
 static void run_costs(const struct bench_opts *o, struct bench_results *r, unsigned int *nfail)
 {
 	for (size_t i = 0; i < o->nthreads; i++) {
@@ -37,20 +37,10 @@ static void run_costs(const struct bench_opts *o, struct bench_results *r, unsig
 		int err = bench_pool_start(&p, t, o->pin);
 
 		if (err) {
-			failed(nfail, "thread pool", "", t, err);
+			bench_failed(nfail, "thread pool", "", t, err);
 			continue;
 		}
-		bench_progress(o, "caller cost, %u thread%s: baselines", t, t == 1 ? "" : "s");
-		err = bench_run_baselines(p, o, r);
-		if (err)
-			failed(nfail, "baselines", "", t, err);
-		for (size_t j = 0; j < o->npresets; j++) {
-			bench_progress(o, "caller cost, %u thread%s: %s", t, t == 1 ? "" : "s",
-				       o->presets[j]->name);
-			err = bench_run_preset(p, o, o->presets[j], r);
-			if (err)
-				failed(nfail, "preset", o->presets[j]->name, t, err);
-		}
+		bench_run_costs(p, o, r, nfail);
 		bench_pool_stop(p);
 	}
 }
@@ -66,7 +56,7 @@ static void run_unloads(const struct bench_opts *o, struct bench_results *r, uns
 		int err = bench_pool_start(&p, t, o->pin);
 
 		if (err) {
-			failed(nfail, "thread pool", "", t, err);
+			bench_failed(nfail, "thread pool", "", t, err);
 			continue;
 		}
 		for (size_t j = 0; j < o->npresets; j++) {
@@ -74,7 +64,7 @@ static void run_unloads(const struct bench_opts *o, struct bench_results *r, uns
 				       o->presets[j]->name);
 			err = bench_run_unload(p, o, o->presets[j], r);
 			if (err)
-				failed(nfail, "unload run", o->presets[j]->name, t, err);
+				bench_failed(nfail, "unload run", o->presets[j]->name, t, err);
 		}
 		bench_pool_stop(p);
 	}
@@ -93,6 +83,7 @@ int main(int argc, char **argv)
 		return 0;
 	if (rc < 0)
 		return 2;
+	bench_clock = o.cpu_clock ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC;
 	memset(&r, 0, sizeof(r));
 	r.o = &o;
 	bench_machine_fill(&r.machine);
@@ -104,7 +95,7 @@ int main(int argc, char **argv)
 		bench_progress(&o, "load/unload cycles");
 		rc = bench_run_cycles(&o, &r);
 		if (rc)
-			failed(&nfail, "cycles", "", 0, rc);
+			bench_failed(&nfail, "cycles", "", 0, rc);
 	}
 	r.elapsed_s = (double)(bench_now_ns() - t0) / 1e9;
 	bench_machine_finish(&r.machine, r.elapsed_s);

@@ -7,15 +7,15 @@
 #include "bench.h"
 #include "bench_config.h"
 
-#define DEFAULT_LOOPS 2000000ul
-#define DEFAULT_RUNS 7u
+#define DEFAULT_LOOPS 1000000ul
+#define DEFAULT_RUNS 21u
 #define DEFAULT_UNLOADS 20u
 #define DEFAULT_CYCLES 200u
 
 static const char usage[] =
 	"usage: modsim-bench [--strategies LIST] [--threads LIST] [--loops N] [--runs N] [--pin]\n"
-	"                    [--json | --csv] [--plot FILE.png] [--unloads N] [--cycles N]\n"
-	"                    [--module PATH] [--quiet] [--help]\n"
+	"                    [--clock cpu|wall] [--json | --csv] [--plot FILE.png] [--unloads N]\n"
+	"                    [--cycles N] [--module PATH] [--quiet] [--help]\n"
 	"\n"
 	"What callers pay per call under each strategy, measured like the kernel's refscale:\n"
 	"on every thread at once, a tight loop of the preset's enter, an indirect call into a\n"
@@ -23,9 +23,12 @@ static const char usage[] =
 	"\n"
 	"  --strategies LIST  comma-separated presets, or all (default: all built in)\n"
 	"  --threads LIST     comma-separated thread counts (default: 1,2)\n"
-	"  --loops N          calls per thread in one timed run (default: 2000000)\n"
-	"  --runs N           timed runs after one warm-up; the median is reported (default: 7)\n"
+	"  --loops N          calls per thread per variant in one run, in 8 interleaved slices\n"
+	"                     (default: 1000000)\n"
+	"  --runs N           runs, each a round over every block; the median is reported (default: 21)\n"
 	"  --pin              pin thread i to the i-th CPU this process may use\n"
+	"  --clock cpu|wall   time the loops by each thread's CPU time (default: a thread that\n"
+	"                     another process preempts is not charged for it) or by the wall clock\n"
 	"  --json, --csv      machine-readable output on stdout instead of the text report\n"
 	"  --plot FILE.png    draw ns per call against threads with gnuplot\n"
 	"  --unloads N        unload-latency samples per preset and thread count, 0 skips (default: 20)\n"
@@ -199,6 +202,7 @@ int bench_opts_parse(int argc, char **argv, struct bench_opts *o)
 	o->runs = DEFAULT_RUNS;
 	o->unloads = DEFAULT_UNLOADS;
 	o->cycles = DEFAULT_CYCLES;
+	o->cpu_clock = true;
 	default_module(o->module, sizeof(o->module));
 
 	for (int i = 1; i < argc; i++) {
@@ -234,8 +238,14 @@ int bench_opts_parse(int argc, char **argv, struct bench_opts *o)
 			snprintf(o->module, sizeof(o->module), "%s", v);
 		} else if (is_opt(a, "--loops")) {
 			if (!(v = value_of(argc, argv, &i, "--loops")) ||
-			    parse_ulong("--loops", v, 1, 1000000000000ul, &o->loops))
+			    parse_ulong("--loops", v, BENCH_SLICES, 1000000000000ul, &o->loops))
 				return -1;
+		} else if (is_opt(a, "--clock")) {
+			if (!(v = value_of(argc, argv, &i, "--clock")))
+				return -1;
+			if (strcmp(v, "wall") && strcmp(v, "cpu"))
+				return bad("--clock wants cpu or wall, not '%s'%s", v, "");
+			o->cpu_clock = !strcmp(v, "cpu");
 		} else if (is_opt(a, "--runs")) {
 			if (!(v = value_of(argc, argv, &i, "--runs")) ||
 			    parse_ulong("--runs", v, 1, BENCH_MAX_RUNS, &n))

@@ -86,12 +86,14 @@ static void json_head(FILE *f, const struct bench_results *r)
 	fputs("},\"settings\":{", f);
 	jkv_num(f, "loops", (double)o->loops, true);
 	jkv_num(f, "runs", o->runs, true);
-	jkv_num(f, "warmup", BENCH_WARMUP, true);
+	jkv_num(f, "slices", BENCH_SLICES, true);
+	jkv_num(f, "warmup_slices", 1, true);
 	jkv_num(f, "quiescent_every", BENCH_QS_EVERY, true);
 	jkv_num(f, "unloads", o->unloads, true);
 	jkv_num(f, "cycles", o->cycles, true);
 	fputs("\"pin\":", f);
 	fputs(o->pin ? "true," : "false,", f);
+	jkv_str(f, "clock", o->cpu_clock ? "cpu" : "wall", true);
 	fputs("\"threads\":[", f);
 	for (size_t i = 0; i < o->nthreads; i++)
 		fprintf(f, "%s%u", i ? "," : "", o->threads[i]);

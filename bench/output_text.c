@@ -16,12 +16,13 @@ static void header(FILE *f, const struct bench_results *r)
 		mi->cpus_online, mi->cpus_listed, mi->kernel);
 	fprintf(f, "compiler  %s; flags \"%s\"; build type %s\n", mi->compiler, mi->flags,
 		mi->build_type);
-	fprintf(f, "settings  loops=%lu per thread per run; runs=%u after %d warm-up; threads=", o->loops,
-		o->runs, BENCH_WARMUP);
+	fprintf(f, "settings  loops=%lu per thread per variant per run, in %d interleaved slices after a warm-up slice; runs=%u; threads=",
+		o->loops, BENCH_SLICES, o->runs);
 	for (size_t i = 0; i < o->nthreads; i++)
 		fprintf(f, "%s%u", i ? "," : "", o->threads[i]);
-	fprintf(f, "; pin=%s; quiescent point every %d calls; unloads=%u; cycles=%u\n",
-		o->pin ? "on" : "off", BENCH_QS_EVERY, o->unloads, o->cycles);
+	fprintf(f, "; pin=%s; clock=%s; quiescent point every %d calls; unloads=%u; cycles=%u\n",
+		o->pin ? "on" : "off", o->cpu_clock ? "cpu" : "wall", BENCH_QS_EVERY, o->unloads,
+		o->cycles);
 	fprintf(f, "presets   ");
 	for (size_t i = 0; i < o->npresets; i++)
 		fprintf(f, "%s%s", i ? "," : "", o->presets[i]->name);
@@ -155,9 +156,9 @@ static void figures(FILE *f, const struct bench_results *r)
 void bench_print_text(FILE *f, const struct bench_results *r)
 {
 	header(f, r);
-	fprintf(f, "\nCaller cost in ns per call: median of %u runs, min and max; x bare = ratio to the\n"
-		   "bare call measured in the same run; spread = (max - min) / median.\n",
-		r->o->runs);
+	fprintf(f, "\nCaller cost in ns per call (%s): median of %u runs, min and max; x bare = ratio to\n"
+		   "the bare call measured in the same run, interleaved with it; spread = (max - min) / median.\n",
+		r->o->cpu_clock ? "the calling thread's CPU time" : "wall clock", r->o->runs);
 	for (size_t i = 0; i < r->o->nthreads; i++)
 		table(f, r, r->o->threads[i]);
 	summaries(f, r);

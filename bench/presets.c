@@ -1,4 +1,4 @@
-/* The per-preset runner: a kernel per preset with benchfn loaded, timed rounds of bare/module/built-in calls. */
+/* The caller-cost runner: a kernel per block with benchfn loaded, runs interleaved across the blocks. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
@@ -32,9 +32,8 @@ const struct benchfn_ops *bench_module_ops(struct modsim_mod *m)
 	return dlsym(m->handle, BENCHFN_OPS_SYMBOL);
 }
 
-int bench_kernel_open(const struct bench_opts *o, const char *preset, bool percpu,
-		      struct modsim_kernel **kp, struct modsim_mod **mp,
-		      const struct benchfn_ops **opsp)
+int bench_kernel_open(const struct bench_opts *o, const char *preset, struct modsim_kernel **kp,
+		      struct modsim_mod **mp, const struct benchfn_ops **opsp)
 {
 	struct modsim_config cfg;
 	struct modsim_kernel *k;
@@ -45,11 +44,6 @@ int bench_kernel_open(const struct bench_opts *o, const char *preset, bool percp
 	err = modsim_kernel_create(&cfg, &k);
 	if (err)
 		return err;
-	if (percpu) {
-		err = bench_install_percpu(k);
-		if (err)
-			goto destroy;
-	}
 	err = modsim_load(k, o->module, 0, NULL, &m);
 	if (err)
 		goto destroy;
@@ -69,133 +63,159 @@ destroy:
 }
 
 /*
- * struct block_item - one variant measured in every round of a block, and
- * where its runs go: ns per call, and the ratio to the bare call measured
- * first in the same round.
+ * struct block - one kernel and what one run measures on it: the bare call
+ * first, then the block's variants, all interleaved in the same run
+ * (bench_pool_measure).  @ns[i] and @ratio[i] are where variant i's runs
+ * go (the ratio is to the bare call of the same run); @bare_ns takes the
+ * bare call's own runs (the baselines' block), or is NULL.
  */
-struct block_item {
-	enum bench_variant v;
-	double *ns, *ratio;
-	unsigned long *refused;
+struct block {
+	const char *preset;
+	const char *label; /* for messages: the preset, or "baselines" */
+	enum bench_variant v[BENCH_MAX_VARIANTS];
+	size_t n;
+	double *ns[BENCH_MAX_VARIANTS], *ratio[BENCH_MAX_VARIANTS];
+	unsigned long *refused[BENCH_MAX_VARIANTS];
+	double *bare_ns;
+	size_t first, nseries; /* its lines in r->series */
+	bool failed;
 };
 
-/*
- * Warm-up, then o->runs timed rounds; a round is the bare call, then every
- * item, each a timed run on all of the pool's threads at once.
- */
-static void run_block(struct bench_pool *p, const struct bench_opts *o, struct block_item *it,
-		      size_t n, double *bare_ns)
-{
-	unsigned long scratch = 0;
-
-	for (unsigned int round = 0; round < BENCH_WARMUP + o->runs; round++) {
-		bool timed = round >= BENCH_WARMUP;
-		unsigned int run = round - BENCH_WARMUP;
-		double bare = bench_pool_measure(p, BV_BARE, o->loops, &scratch);
-
-		if (timed && bare_ns)
-			bare_ns[run] = bare;
-		for (size_t i = 0; i < n; i++) {
-			unsigned long refused = 0;
-			double ns = bench_pool_measure(p, it[i].v, o->loops, &refused);
-
-			if (!timed)
-				continue;
-			it[i].ns[run] = ns;
-			it[i].ratio[run] = ns / bare;
-			*it[i].refused += refused;
-		}
-	}
-}
-
 static const enum bench_variant baseline_list[] = {
-	BV_BARE, BV_ATOMIC, BV_PERTHREAD, BV_URCU, BV_RWLOCK, BV_DIRECT, BV_CALL, BV_TABLE,
+	BV_BARE,  BV_ATOMIC, BV_PERTHREAD, BV_URCU,  BV_RWLOCK,
+	BV_DIRECT, BV_ONLINE, BV_CALL,    BV_TABLE, BV_RUNTIME,
 };
 #define NBASELINES (sizeof(baseline_list) / sizeof(baseline_list[0]))
 
-int bench_run_baselines(struct bench_pool *p, const struct bench_opts *o, struct bench_results *r)
+/* One run of @b: open its kernel, measure, close.  0 or a negative errno. */
+static int block_run(struct bench_pool *p, const struct bench_opts *o, struct block *b,
+		     unsigned int run)
 {
-	struct block_item it[NBASELINES - 1];
+	unsigned long refused[BENCH_MAX_VARIANTS] = { 0 };
+	double ns[BENCH_MAX_VARIANTS];
 	const struct benchfn_ops *ops;
 	struct modsim_kernel *k;
 	struct modsim_mod *m;
-	size_t first = r->nseries;
 	int err;
 
-	for (size_t i = 0; i < NBASELINES; i++) {
+	err = bench_kernel_open(o, b->preset, &k, &m, &ops);
+	if (err)
+		return err;
+	err = bench_pool_attach(p, k, m, ops);
+	if (!err) {
+		bench_pool_measure(p, b->v, b->n, o->loops, ns, refused);
+		bench_pool_detach(p);
+		if (b->bare_ns)
+			b->bare_ns[run] = ns[0];
+		for (size_t i = 1; i < b->n; i++) {
+			b->ns[i][run] = ns[i];
+			b->ratio[i][run] = ns[i] / ns[0];
+			*b->refused[i] += refused[i];
+		}
+	}
+	modsim_kernel_destroy(k);
+	return err;
+}
+
+/* The lines of @t threads: the baselines, then each preset. */
+static int add_series(const struct bench_opts *o, struct bench_results *r, unsigned int t)
+{
+	for (size_t i = 0; i < NBASELINES + o->npresets; i++) {
 		struct bench_series *s = bench_series_add(r);
 
 		if (!s)
 			return modsim_err(-ENOMEM, "bench: out of memory");
-		snprintf(s->name, sizeof(s->name), "%s", bench_variant_name(baseline_list[i]));
-		s->baseline = true;
-		s->v = baseline_list[i];
-		s->threads = bench_pool_size(p);
+		s->threads = t;
 		s->nruns = o->runs;
+		if (i < NBASELINES) {
+			snprintf(s->name, sizeof(s->name), "%s", bench_variant_name(baseline_list[i]));
+			s->baseline = true;
+			s->v = baseline_list[i];
+		} else {
+			snprintf(s->name, sizeof(s->name), "%s", o->presets[i - NBASELINES]->name);
+			s->v = BV_MODULE;
+		}
 	}
-	err = bench_kernel_open(o, "none", true, &k, &m, &ops);
-	if (err) {
-		r->nseries = first;
-		return err;
-	}
-	err = bench_pool_attach(p, k, m, ops);
-	if (err)
-		goto destroy;
-
-	/* Pointers only now: r->series does not move while the block runs. */
-	for (size_t i = 1; i < NBASELINES; i++) {
-		struct bench_series *s = &r->series[first + i];
-
-		it[i - 1] = (struct block_item){ s->v, s->ns, s->ratio, &s->refused };
-	}
-	run_block(p, o, it, NBASELINES - 1, r->series[first].ns);
-	for (unsigned int i = 0; i < o->runs; i++)
-		r->series[first].ratio[i] = 1.0;
-	for (size_t i = 0; i < NBASELINES; i++)
-		bench_series_finish(&r->series[first + i]);
-
-	bench_pool_detach(p);
-destroy:
-	modsim_kernel_destroy(k);
-	if (err)
-		r->nseries = first;
-	return err;
+	return 0;
 }
 
-int bench_run_preset(struct bench_pool *p, const struct bench_opts *o,
-		     const struct modsim_strategy *strat, struct bench_results *r)
+/* Forget the lines of the blocks that failed (r->series from @first on). */
+static void drop_failed(struct bench_results *r, size_t first, struct block *b, size_t nb)
 {
-	const struct benchfn_ops *ops;
-	struct block_item it[2];
-	struct modsim_kernel *k;
-	struct bench_series *s;
-	struct modsim_mod *m;
+	size_t to = first;
+
+	for (size_t j = 0; j < nb; j++)
+		for (size_t i = 0; i < b[j].nseries; i++)
+			if (!b[j].failed)
+				r->series[to++] = r->series[b[j].first + i];
+	r->nseries = to;
+}
+
+void bench_run_costs(struct bench_pool *p, const struct bench_opts *o, struct bench_results *r,
+		     unsigned int *nfail)
+{
+	struct block blocks[1 + BENCH_MAX_PRESETS];
+	unsigned int t = bench_pool_size(p);
+	size_t first = r->nseries, nb = 1 + o->npresets;
+	struct bench_series *base;
 	int err;
 
-	s = bench_series_add(r);
-	if (!s)
-		return modsim_err(-ENOMEM, "bench: out of memory");
-	snprintf(s->name, sizeof(s->name), "%s", strat->name);
-	s->v = BV_MODULE;
-	s->threads = bench_pool_size(p);
-	s->nruns = o->runs;
+	err = add_series(o, r, t);
+	if (err) {
+		r->nseries = first;
+		bench_failed(nfail, "caller cost", "", t, err);
+		return;
+	}
+	/* Pointers only now: r->series does not move while the blocks run. */
+	base = &r->series[first];
+	memset(blocks, 0, sizeof(blocks));
+	blocks[0] = (struct block){ .preset = BENCH_BASELINE_PRESET, .label = "baselines",
+				    .n = NBASELINES, .bare_ns = base[0].ns, .first = first,
+				    .nseries = NBASELINES };
+	for (size_t i = 0; i < NBASELINES; i++) {
+		blocks[0].v[i] = baseline_list[i];
+		blocks[0].ns[i] = base[i].ns;
+		blocks[0].ratio[i] = base[i].ratio;
+		blocks[0].refused[i] = &base[i].refused;
+	}
+	for (size_t j = 0; j < o->npresets; j++) {
+		struct bench_series *s = &base[NBASELINES + j];
+		struct block *b = &blocks[1 + j];
 
-	err = bench_kernel_open(o, strat->name, false, &k, &m, &ops);
-	if (err)
-		goto forget;
-	err = bench_pool_attach(p, k, m, ops);
-	if (err)
-		goto destroy;
-	it[0] = (struct block_item){ BV_MODULE, s->ns, s->ratio, &s->refused };
-	it[1] = (struct block_item){ BV_BUILTIN, s->bi_ns, s->bi_ratio, &s->refused };
-	run_block(p, o, it, 2, NULL);
-	bench_series_finish(s);
-	bench_pool_detach(p);
-destroy:
-	modsim_kernel_destroy(k);
-	if (!err)
-		return 0;
-forget:
-	r->nseries--; /* no line for a preset that could not run */
-	return err;
+		*b = (struct block){ .preset = o->presets[j]->name, .label = s->name, .n = 3,
+				     .v = { BV_BARE, BV_MODULE, BV_BUILTIN },
+				     .ns = { NULL, s->ns, s->bi_ns },
+				     .ratio = { NULL, s->ratio, s->bi_ratio },
+				     .refused = { NULL, &s->refused, &s->refused },
+				     .first = first + NBASELINES + j, .nseries = 1 };
+	}
+
+	/*
+	 * Round after round, one run of every block, each round starting one
+	 * block further on: a slow stretch of the machine spreads over the
+	 * presets instead of landing on a few of them, and no block always
+	 * follows the same one.
+	 */
+	for (unsigned int run = 0; run < o->runs; run++) {
+		bench_progress(o, "caller cost, %u thread%s: run %u of %u", t, t == 1 ? "" : "s",
+			       run + 1, o->runs);
+		for (size_t i = 0; i < nb; i++) {
+			struct block *b = &blocks[(i + run) % nb];
+
+			if (b->failed)
+				continue;
+			err = block_run(p, o, b, run);
+			if (err) {
+				b->failed = true;
+				bench_failed(nfail, b == blocks ? "baselines" : "preset",
+					     b == blocks ? "" : b->label, t, err);
+			}
+		}
+	}
+	for (unsigned int i = 0; i < o->runs; i++)
+		base[0].ratio[i] = 1.0;
+	for (size_t j = 0; j < nb; j++)
+		for (size_t i = 0; i < blocks[j].nseries && !blocks[j].failed; i++)
+			bench_series_finish(&r->series[blocks[j].first + i]);
+	drop_failed(r, first, blocks, nb);
 }

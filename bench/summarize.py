@@ -125,7 +125,8 @@ def main(argv):
     m, s = runs[0]["machine"], runs[0]["settings"]
     out = [f"{len(runs)} invocations; {m['cpu']}, {m['cpus_online']} CPUs online, {m['kernel']}; "
            f"{m['compiler']} `{m['flags']}` ({m['build_type']}); loops={s['loops']}, runs={s['runs']}, "
-           f"threads={','.join(map(str, s['threads']))}, pin={'on' if s['pin'] else 'off'}; "
+           f"threads={','.join(map(str, s['threads']))}, pin={'on' if s['pin'] else 'off'}, "
+           f"clock={s.get('clock', 'wall')}; "
            f"CPU share other processes used meanwhile: "
            f"{', '.join(fmt(r['machine'].get('others_cpu_share')) for r in runs)}", ""]
     caller_table(runs, out)

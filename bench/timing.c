@@ -14,7 +14,8 @@ enum bench_job { JOB_EXIT, JOB_ATTACH, JOB_DETACH, JOB_MEASURE, JOB_HAMMER };
  * its own thread and read by the main thread after the done barrier, except
  * @calls, which the main thread may read at any time.  @mine is the
  * per-thread counter of BV_PERTHREAD; the struct is cache-line aligned so
- * that no two threads share a line.
+ * that no two threads share a line.  @ns[i] and @refused[i] are the
+ * thread's totals for the i-th variant of a measurement.
  */
 struct bench_worker {
 	_Atomic long mine;
@@ -24,8 +25,8 @@ struct bench_worker {
 	pthread_t thread;
 	int cpu_pin; /* -1: not pinned */
 	struct modsim_cpu *cpu;
-	uint64_t ns;
-	unsigned long refused;
+	uint64_t ns[BENCH_MAX_VARIANTS];
+	unsigned long refused[BENCH_MAX_VARIANTS];
 } __attribute__((aligned(MODSIM_CACHELINE)));
 
 /*
@@ -50,10 +51,11 @@ struct bench_pool {
 	struct modsim_kernel *k;
 	struct modsim_mod *m;
 	const struct benchfn_ops *ops;
-	enum bench_variant variant;
+	const enum bench_variant *variants;
+	size_t nvariants;
 	unsigned long loops;
 	_Atomic int stop;
-	_Atomic unsigned int arrived; /* the start line of a measurement */
+	_Atomic unsigned int arrived; /* the start lines of a measurement, counted up */
 };
 
 static void worker_pin(struct bench_worker *w)
@@ -67,27 +69,55 @@ static void worker_pin(struct bench_worker *w)
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
+/*
+ * The start line, as refscale's readers wait for each other: the barrier
+ * wakes threads one by one, so without it the first would run alone for a
+ * while and a shared cache line would bounce less.  @p->arrived counts
+ * every thread's arrivals at every line of the measurement; line *@line is
+ * passed once all threads reached it.  The threads spin (yielding) rather
+ * than sleep, so that no slice starts on a CPU that just woke.
+ */
+static void start_line(struct bench_pool *p, unsigned int *line)
+{
+	unsigned int all = ++*line * p->n;
+
+	atomic_fetch_add(&p->arrived, 1);
+	while (atomic_load(&p->arrived) < all)
+		sched_yield();
+}
+
 static void worker_measure(struct bench_worker *w)
 {
 	struct bench_pool *p = w->pool;
 	struct bench_ctx c = {
 		.cpu = w->cpu, .m = p->m, .ops = p->ops, .mine = &w->mine,
 	};
+	unsigned long slice = p->loops / BENCH_SLICES, extra = p->loops % BENCH_SLICES, scratch = 0;
+	unsigned int line = 0;
 	bool urcu = false;
 
-	w->refused = 0;
-	if (p->variant == BV_URCU)
-		urcu = bench_urcu_thread_enter();
+	for (size_t i = 0; i < p->nvariants; i++) {
+		w->ns[i] = 0;
+		w->refused[i] = 0;
+		if (p->variants[i] == BV_URCU && !urcu)
+			urcu = bench_urcu_thread_enter();
+	}
 	modsim_cpu_online(w->cpu);
+	/* Untimed: caches, predictors and the CPU's clock settle on each loop. */
+	for (size_t i = 0; i < p->nvariants; i++) {
+		start_line(p, &line);
+		bench_loop(p->variants[i], &c, slice + 1, &scratch);
+	}
 	/*
-	 * The start line, as refscale's readers wait for each other: the
-	 * barrier wakes threads one by one, so without it the first would run
-	 * alone for a while and a shared cache line would bounce less.
+	 * Interleaved slices: a change of the machine's pace (another
+	 * process, the clock) while the run lasts falls on every variant
+	 * alike, so the ratios within the run stay put.
 	 */
-	atomic_fetch_add(&p->arrived, 1);
-	while (atomic_load(&p->arrived) < p->n)
-		sched_yield();
-	w->ns = bench_loop(p->variant, &c, p->loops, &w->refused);
+	for (unsigned int s = 0; s < BENCH_SLICES; s++)
+		for (size_t i = 0; i < p->nvariants; i++) {
+			start_line(p, &line);
+			w->ns[i] += bench_loop(p->variants[i], &c, slice + (s < extra), &w->refused[i]);
+		}
 	modsim_cpu_offline(w->cpu);
 	bench_urcu_thread_leave(urcu);
 }
@@ -259,20 +289,23 @@ void bench_pool_detach(struct bench_pool *p)
 	p->ops = NULL;
 }
 
-double bench_pool_measure(struct bench_pool *p, enum bench_variant v, unsigned long loops,
-			  unsigned long *refused)
+void bench_pool_measure(struct bench_pool *p, const enum bench_variant *v, size_t n,
+			unsigned long loops, double *ns, unsigned long *refused)
 {
-	double sum = 0;
-
-	p->variant = v;
-	p->loops = loops;
+	p->variants = v;
+	p->nvariants = n < BENCH_MAX_VARIANTS ? n : BENCH_MAX_VARIANTS;
+	p->loops = loops < BENCH_SLICES ? BENCH_SLICES : loops;
 	atomic_store(&p->arrived, 0);
 	pool_run(p, JOB_MEASURE);
-	for (unsigned int i = 0; i < p->n; i++) {
-		sum += (double)p->w[i].ns / (double)loops;
-		*refused += p->w[i].refused;
+	for (size_t j = 0; j < p->nvariants; j++) {
+		double sum = 0;
+
+		for (unsigned int i = 0; i < p->n; i++) {
+			sum += (double)p->w[i].ns[j] / (double)p->loops;
+			refused[j] += p->w[i].refused[j];
+		}
+		ns[j] = sum / p->n;
 	}
-	return sum / p->n;
 }
 
 void bench_pool_hammer_begin(struct bench_pool *p)

@@ -24,12 +24,13 @@
 
 /*
  * modsim_call_begin - the strategy's entry for a short call into @owner.
+ * @kind: modsim_caller_kind(), read once for the call's entry and exit
  * Return: 0, or -ENODEV when the strategy refused (counted as a failed get).
  */
-static inline int modsim_call_begin(struct modsim_cpu *cpu, struct modsim_mod *owner,
-				    enum modsim_subsys ss)
+static inline int modsim_call_begin(struct modsim_cpu *cpu, unsigned int kind,
+				    struct modsim_mod *owner, enum modsim_subsys ss)
 {
-	if (!modsim_enter(owner, cpu)) {
+	if (!modsim_caller_enter(kind, owner, cpu)) {
 		modsim_cpu_inc(&cpu->failed_get[ss]);
 		return -ENODEV;
 	}
@@ -41,13 +42,14 @@ static inline int modsim_call_begin(struct modsim_cpu *cpu, struct modsim_mod *o
  * modsim_call_end - pop the guard, pass the strategy's exit, count the call.
  * Return: 0, or -EFAULT when the call faulted (counted as faulted).
  */
-static inline int modsim_call_end(struct modsim_cpu *cpu, struct modsim_mod *owner,
-				  enum modsim_subsys ss, struct modsim_guard *g)
+static inline int modsim_call_end(struct modsim_cpu *cpu, unsigned int kind,
+				  struct modsim_mod *owner, enum modsim_subsys ss,
+				  struct modsim_guard *g)
 {
 	int err = modsim_guard_pop(g);
 
 	modsim_point_hit(cpu->k, MODSIM_PT_CALL_BEFORE_EXIT, owner);
-	modsim_exit(owner, cpu);
+	modsim_caller_exit(kind, owner, cpu);
 	modsim_cpu_inc(&cpu->ops[ss]);
 	if (modsim_unlikely(err))
 		modsim_cpu_inc(&cpu->faulted[ss]);
@@ -60,6 +62,9 @@ static inline int modsim_call_end(struct modsim_cpu *cpu, struct modsim_mod *own
  * @stmt:  the call; it must read the module's ops structure itself, and a
  *         variable it assigns that is read afterwards must be volatile
  *
+ * The caller kind is read once: the entry and the exit of one call run the
+ * same preset's code, even if the preset were switched in between.
+ *
  * A macro, not a function: sigsetjmp() must run in the frame that stays
  * live for the whole guarded call.  Give it a small noinline function of
  * its own whose locals are assigned once, so that nothing the caller keeps
@@ -67,13 +72,15 @@ static inline int modsim_call_end(struct modsim_cpu *cpu, struct modsim_mod *own
  */
 #define MODSIM_CALL(err, cpu, owner, ss, op, stmt)                              \
 	do {                                                                    \
+		const unsigned int __mc_kind = modsim_caller_kind(cpu);         \
 		struct modsim_guard __mc_guard;                                 \
-		if (modsim_call_begin((cpu), (owner), (ss))) {                  \
+		if (modsim_call_begin((cpu), __mc_kind, (owner), (ss))) {       \
 			(err) = -ENODEV;                                        \
 			break;                                                  \
 		}                                                               \
 		MODSIM_GUARDED(&__mc_guard, (owner), (ss), (op), stmt);         \
-		(err) = modsim_call_end((cpu), (owner), (ss), &__mc_guard);     \
+		(err) = modsim_call_end((cpu), __mc_kind, (owner), (ss),        \
+					&__mc_guard);                           \
 	} while (0)
 
 /* Does generation @m's mapped code or data hold @addr?  Reads only the record. */

@@ -125,6 +125,7 @@ struct modsim_kernel {
 	/* The preset in force; changed only with load_mutex held and no modules. */
 	const struct modsim_strategy *strat;
 	void *strat_handle; /* dlopen handle when the preset came from a .so */
+	unsigned int caller; /* enum modsim_caller (caller.h): set with strat */
 
 	/*
 	 * load_mutex serialises load, unload, strategy switches and kernel
@@ -185,6 +186,8 @@ struct modsim_kernel {
 	struct modsim_firmware *firmware;
 };
 
+#include "caller.h"
+
 /* ---- error messages (error.c) ---- */
 
 /* Set this thread's last error message, printf-style; returns @err. */
@@ -226,23 +229,18 @@ struct modsim_cpu *modsim_cpu_peek(struct modsim_kernel *k);
  */
 static inline bool modsim_cpu_call_begin(struct modsim_cpu *cpu)
 {
-	const struct modsim_strategy *s = cpu->k->strat;
 	bool adhoc = false;
 
 	if (modsim_unlikely(!atomic_load_explicit(&cpu->online, memory_order_relaxed))) {
 		modsim_cpu_online(cpu);
 		adhoc = true;
 	}
-	if (s->section_begin)
-		s->section_begin(cpu);
+	modsim_section_begin(cpu);
 	return adhoc;
 }
 static inline void modsim_cpu_call_end(struct modsim_cpu *cpu, bool adhoc)
 {
-	const struct modsim_strategy *s = cpu->k->strat;
-
-	if (s->section_end)
-		s->section_end(cpu);
+	modsim_section_end(cpu);
 	if (adhoc)
 		modsim_cpu_offline(cpu);
 }
@@ -487,14 +485,7 @@ void modsim_modpath_init(struct modsim_kernel *k);
 /* Resolve a preset by name, or load it from a .so path. */
 int modsim_strategy_resolve(const char *name, const struct modsim_strategy **out, void **handle);
 
-static inline bool modsim_enter(struct modsim_mod *m, struct modsim_cpu *cpu)
-{
-	return cpu->k->strat->enter(m, cpu);
-}
-static inline void modsim_exit(struct modsim_mod *m, struct modsim_cpu *cpu)
-{
-	cpu->k->strat->exit(m, cpu);
-}
+/* modsim_enter() and modsim_exit() are in caller.h. */
 static inline bool modsim_get(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
 	return cpu->k->strat->get(m, cpu);

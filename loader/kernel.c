@@ -89,6 +89,7 @@ MODSIM_API int modsim_kernel_create(const struct modsim_config *cfg, struct mods
 	err = modsim_strategy_resolve(k->cfg.strategy, &k->strat, &k->strat_handle);
 	if (err)
 		goto free_locks;
+	k->caller = modsim_caller_of(k->strat);
 
 	err = modsim_stats_init(k);
 	if (err)
@@ -305,6 +306,7 @@ MODSIM_API int modsim_set_strategy(struct modsim_kernel *k, const char *name)
 	old_handle = k->strat_handle;
 	k->strat = s;
 	k->strat_handle = handle;
+	k->caller = modsim_caller_of(s);
 	/*
 	 * Records of gone generations still point at the old preset (their
 	 * teardown runs at kernel destruction), so a preset .so that any

@@ -10,10 +10,7 @@
  * has not incremented yet gets in after the read: the window the post's
  * try_inc_mod_count closes.
  */
-struct inc_priv {
-	_Atomic long count;
-} __attribute__((aligned(MODSIM_CACHELINE)));
-
+/* struct inc_priv and the callers' side, inline: caller.h. */
 static inline struct inc_priv *ip(struct modsim_mod *m)
 {
 	return m->priv;
@@ -21,20 +18,12 @@ static inline struct inc_priv *ip(struct modsim_mod *m)
 
 static bool inc_get(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	if (!m)
-		return true;
-	atomic_fetch_add(&ip(m)->count, 1);
-	return true;
+	return modsim_inc_enter(m, cpu);
 }
 
 static void inc_put(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	if (!m)
-		return;
-	/* seq_cst: pairs with modsim_mod_wait() setting m->waiting. */
-	atomic_fetch_sub(&ip(m)->count, 1);
-	if (modsim_unlikely(atomic_load(&m->waiting)))
-		modsim_mod_wake(m);
+	modsim_inc_exit(m, cpu);
 }
 
 static long inc_refcount(struct modsim_mod *m)

@@ -13,9 +13,7 @@
  * get succeeds, the slots only go down, and a blocking unload waits for
  * the sum to reach zero.
  */
-struct l26_priv {
-	struct pcpu_count pc;
-} __attribute__((aligned(MODSIM_CACHELINE)));
+/* struct l26_priv and the callers' side, inline: caller.h. */
 
 static inline struct l26_priv *l26(struct modsim_mod *m)
 {
@@ -24,14 +22,7 @@ static inline struct l26_priv *l26(struct modsim_mod *m)
 
 static bool l26_get(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	if (!m)
-		return true;
-	/* No quiescent point between this check and the increment. */
-	if (modsim_unlikely(atomic_load_explicit(&m->state, memory_order_acquire) !=
-			    MODSIM_STATE_LIVE))
-		return false;
-	pcpu_add(&l26(m)->pc, cpu, 1);
-	return true;
+	return modsim_l26_enter(m, cpu);
 }
 
 /*
@@ -39,7 +30,7 @@ static bool l26_get(struct modsim_mod *m, struct modsim_cpu *cpu)
  * either the waiter's sum sees this put's store, or this thread sees it
  * waiting and wakes it.
  */
-static __attribute__((noinline)) void l26_wake(struct modsim_mod *m)
+__attribute__((noinline)) void __modsim_l26_wake(struct modsim_mod *m)
 {
 	atomic_thread_fence(memory_order_seq_cst);
 	modsim_mod_wake(m);
@@ -47,12 +38,7 @@ static __attribute__((noinline)) void l26_wake(struct modsim_mod *m)
 
 static void l26_put(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	if (!m)
-		return;
-	pcpu_add(&l26(m)->pc, cpu, -1);
-	if (modsim_unlikely(atomic_load_explicit(&m->state, memory_order_acquire) !=
-			    MODSIM_STATE_LIVE))
-		l26_wake(m);
+	modsim_l26_exit(m, cpu);
 }
 
 static long l26_refcount(struct modsim_mod *m)

@@ -18,42 +18,22 @@
  */
 #define MODULE_REF_BASE 1L
 
-struct l319_priv {
-	_Atomic long refcnt;
-} __attribute__((aligned(MODSIM_CACHELINE)));
-
+/* struct l319_priv and the callers' side, inline: caller.h. */
 static inline struct l319_priv *l319(struct modsim_mod *m)
 {
 	return m->priv;
 }
 
+/* State check, then atomic_inc_not_zero. */
 static bool l319_get(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	struct l319_priv *p;
-	long c;
-
-	if (!m)
-		return true;
-	if (modsim_unlikely(atomic_load_explicit(&m->state, memory_order_acquire) !=
-			    MODSIM_STATE_LIVE))
-		return false;
-	/* atomic_inc_not_zero */
-	p = l319(m);
-	c = atomic_load_explicit(&p->refcnt, memory_order_relaxed);
-	do {
-		if (modsim_unlikely(c == 0))
-			return false;
-	} while (!atomic_compare_exchange_weak_explicit(&p->refcnt, &c, c + 1, memory_order_seq_cst,
-							memory_order_relaxed));
-	return true;
+	return modsim_l319_enter(m, cpu);
 }
 
 /* Unload never waits on the count, so a put wakes nobody. */
 static void l319_put(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	if (!m)
-		return;
-	atomic_fetch_sub(&l319(m)->refcnt, 1);
+	modsim_l319_exit(m, cpu);
 }
 
 static long l319_refcount(struct modsim_mod *m)

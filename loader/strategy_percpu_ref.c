@@ -7,11 +7,11 @@
 /*
  * Mode word, read by every get and put.  LIVE is 0: gets and puts touch
  * only their own CPU's slot (one acquire load and one relaxed store, no
- * locked instruction).  Killing sets both bits at once: tryget_live fails
- * from then on, and puts go to the shared atomic count instead.
+ * locked instruction).  Killing sets both bits at once (PREF_ATOMIC |
+ * PREF_DEAD): tryget_live fails from then on, and puts go to the shared
+ * atomic count instead.  The bits, struct pref_priv and the callers' side,
+ * inline, are in caller.h.
  */
-#define PREF_ATOMIC 1u /* puts go to the atomic count */
-#define PREF_DEAD 2u   /* killed (or not yet live): gets fail */
 
 /*
  * While the slots are not folded in, the atomic count carries a bias, so
@@ -21,15 +21,6 @@
  */
 #define PREF_BIAS (1L << 40)
 
-struct pref_priv {
-	/* Read on every get and put; written only by the loader. */
-	_Atomic unsigned int mode;
-	struct pcpu_count pc;
-	_Atomic bool folded; /* slots folded into @count, bias removed; changed under load_mutex */
-	/* Written by puts in atomic mode: a line of its own. */
-	_Atomic long count __attribute__((aligned(MODSIM_CACHELINE)));
-} __attribute__((aligned(MODSIM_CACHELINE)));
-
 static inline struct pref_priv *pr(struct modsim_mod *m)
 {
 	return m->priv;
@@ -38,19 +29,11 @@ static inline struct pref_priv *pr(struct modsim_mod *m)
 /* percpu_ref_tryget_live */
 static bool pref_get(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	struct pref_priv *p;
-
-	if (!m)
-		return true;
-	p = pr(m);
-	if (modsim_unlikely(atomic_load_explicit(&p->mode, memory_order_acquire)))
-		return false;
-	pcpu_add(&p->pc, cpu, 1);
-	return true;
+	return modsim_pref_enter(m, cpu);
 }
 
 /* A put in atomic mode; wakes the unloader at zero (seq_cst: see modsim_mod_wait). */
-static __attribute__((noinline)) void pref_put_atomic(struct modsim_mod *m)
+__attribute__((noinline)) void __modsim_pref_put_atomic(struct modsim_mod *m)
 {
 	if (atomic_fetch_sub(&pr(m)->count, 1) == 1 && atomic_load(&m->waiting))
 		modsim_mod_wake(m);
@@ -58,16 +41,7 @@ static __attribute__((noinline)) void pref_put_atomic(struct modsim_mod *m)
 
 static void pref_put(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	struct pref_priv *p;
-
-	if (!m)
-		return;
-	p = pr(m);
-	if (modsim_likely(!(atomic_load_explicit(&p->mode, memory_order_acquire) & PREF_ATOMIC))) {
-		pcpu_add(&p->pc, cpu, -1);
-		return;
-	}
-	pref_put_atomic(m);
+	modsim_pref_exit(m, cpu);
 }
 
 static long pref_refcount(struct modsim_mod *m)

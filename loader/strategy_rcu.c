@@ -64,21 +64,22 @@ static __attribute__((noinline)) void rcu_register_self(void)
 	pthread_setspecific(rcu_thread_key, &rcu_thread_key);
 }
 
-static void rcu_section_begin(struct modsim_cpu *cpu)
+void __modsim_rcu_section_begin(struct modsim_cpu *cpu)
 {
 	if (modsim_unlikely(!URCU_TLS(urcu_memb_reader).registered))
 		rcu_register_self();
 	urcu_memb_read_lock();
 }
 
-static void rcu_section_end(struct modsim_cpu *cpu)
+void __modsim_rcu_section_end(struct modsim_cpu *cpu)
 {
 	urcu_memb_read_unlock();
 }
 
+/* The state check inside the section (caller.h). */
 static bool rcu_enter(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	return !m || atomic_load_explicit(&m->state, memory_order_acquire) == MODSIM_STATE_LIVE;
+	return modsim_rcu_enter(m, cpu);
 }
 
 static void rcu_exit(struct modsim_mod *m, struct modsim_cpu *cpu)
@@ -212,8 +213,8 @@ const struct modsim_strategy modsim_preset_rcu = {
 	.get = rcu_get,
 	.put = rcu_put,
 	.refcount = rcu_refcount,
-	.section_begin = rcu_section_begin,
-	.section_end = rcu_section_end,
+	.section_begin = __modsim_rcu_section_begin,
+	.section_end = __modsim_rcu_section_end,
 	.mod_setup = rcu_setup,
 	.load = rcu_load,
 	.unload = rcu_unload,

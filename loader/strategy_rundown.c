@@ -11,12 +11,7 @@
  * While the module is COMING the word is run down already; it is
  * re-initialised (to zero) when init succeeded.
  */
-#define RD_ACTIVE 1L
-#define RD_ONE 2L
-
-struct rd_priv {
-	_Atomic long word;
-} __attribute__((aligned(MODSIM_CACHELINE)));
+/* RD_ACTIVE, RD_ONE, struct rd_priv and the callers' side, inline: caller.h. */
 
 static inline struct rd_priv *rd(struct modsim_mod *m)
 {
@@ -26,27 +21,13 @@ static inline struct rd_priv *rd(struct modsim_mod *m)
 /* ExAcquireRundownProtection */
 static bool rd_acquire(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	struct rd_priv *p;
-	long v;
-
-	if (!m)
-		return true;
-	p = rd(m);
-	v = atomic_load_explicit(&p->word, memory_order_relaxed);
-	do {
-		if (modsim_unlikely(v & RD_ACTIVE))
-			return false;
-	} while (!atomic_compare_exchange_weak(&p->word, &v, v + RD_ONE));
-	return true;
+	return modsim_rd_enter(m, cpu);
 }
 
 /* ExReleaseRundownProtection; seq_cst, then a look at m->waiting (see modsim_mod_wait). */
 static void rd_release(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	if (!m)
-		return;
-	if (modsim_unlikely(atomic_fetch_sub(&rd(m)->word, RD_ONE) - RD_ONE == RD_ACTIVE))
-		modsim_mod_wake(m);
+	modsim_rd_exit(m, cpu);
 }
 
 static long rd_refcount(struct modsim_mod *m)

@@ -9,10 +9,7 @@
  * on a non-negative count, and unload moves it from exactly 0 to -1 in one
  * step, so no reference is ever taken on a module that is coming or going.
  */
-struct try_priv {
-	_Atomic long count;
-} __attribute__((aligned(MODSIM_CACHELINE)));
-
+/* struct try_priv and the callers' side, inline: caller.h. */
 static inline struct try_priv *tp(struct modsim_mod *m)
 {
 	return m->priv;
@@ -20,29 +17,12 @@ static inline struct try_priv *tp(struct modsim_mod *m)
 
 static bool try_get(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	struct try_priv *p;
-	long c;
-
-	if (!m)
-		return true;
-	p = tp(m);
-	c = atomic_load_explicit(&p->count, memory_order_relaxed);
-	do {
-		if (c < 0)
-			return false;
-	} while (!atomic_compare_exchange_weak_explicit(&p->count, &c, c + 1, memory_order_acquire,
-							memory_order_relaxed));
-	return true;
+	return modsim_try_enter(m, cpu);
 }
 
 static void try_put(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	if (!m)
-		return;
-	/* seq_cst: pairs with modsim_mod_wait() setting m->waiting. */
-	atomic_fetch_sub(&tp(m)->count, 1);
-	if (modsim_unlikely(atomic_load(&m->waiting)))
-		modsim_mod_wake(m);
+	modsim_try_exit(m, cpu);
 }
 
 static long try_refcount(struct modsim_mod *m)

@@ -10,11 +10,7 @@
  * word first and then waits for the references already held to go, so
  * nobody who got in is ever freed under, and nobody gets in after.
  */
-#define DRAIN_CLOSED (1UL << 62)
-
-struct drain_priv {
-	_Atomic unsigned long word;
-} __attribute__((aligned(MODSIM_CACHELINE)));
+/* DRAIN_CLOSED, struct drain_priv and the callers' side, inline: caller.h. */
 
 static inline struct drain_priv *dp(struct modsim_mod *m)
 {
@@ -28,28 +24,12 @@ static inline unsigned long drain_users(unsigned long word)
 
 static bool drain_get(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	struct drain_priv *p;
-	unsigned long w;
-
-	if (!m)
-		return true;
-	p = dp(m);
-	w = atomic_load_explicit(&p->word, memory_order_relaxed);
-	do {
-		if (w & DRAIN_CLOSED)
-			return false;
-	} while (!atomic_compare_exchange_weak(&p->word, &w, w + 1));
-	return true;
+	return modsim_drain_enter(m, cpu);
 }
 
 static void drain_put(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	if (!m)
-		return;
-	/* seq_cst: pairs with modsim_mod_wait() setting m->waiting. */
-	atomic_fetch_sub(&dp(m)->word, 1);
-	if (modsim_unlikely(atomic_load(&m->waiting)))
-		modsim_mod_wake(m);
+	modsim_drain_exit(m, cpu);
 }
 
 static long drain_refcount(struct modsim_mod *m)

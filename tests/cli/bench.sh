@@ -44,7 +44,7 @@ for t in 1 2; do
 		grep -qE "^UNLOAD preset=$p threads=$t samples=[0-9]+ ok=[0-9]+ " "$tmp/out" ||
 			fail "no UNLOAD line for preset $p at $t threads"
 	done
-	for b in bare atomic perthread urcu rwlock percpu-inline percpu-call percpu-table; do
+	for b in bare atomic perthread urcu rwlock percpu-inline percpu-online percpu-call percpu-table percpu-runtime; do
 		grep -qE "^SUMMARY baseline=$b threads=$t ns_per_call=$num min=$num max=$num ratio_bare=$num " "$tmp/out" ||
 			fail "no SUMMARY line for baseline $b at $t threads"
 	done
@@ -72,9 +72,9 @@ for key in '"machine"' '"settings"' '"summary"' '"unload"' '"cycles"' '"figures"
 done
 grep -q '^SUMMARY' "$tmp/json" && fail "--json mixed text lines into the JSON"
 
-# --csv: one header, rows of five fields.
+# --csv: one header, rows of five fields (timed by the wall clock this once).
 "$bench" --strategies none --threads 1 --loops 1000 --runs 2 --unloads 0 --cycles 0 --quiet \
-	--csv >"$tmp/csv" 2>"$tmp/err"
+	--clock wall --csv >"$tmp/csv" 2>"$tmp/err"
 status=$?
 [ "$status" -eq 0 ] || fail "--csv: exit $status: $(cat "$tmp/err")"
 [ "$(head -1 "$tmp/csv")" = "section,name,threads,metric,value" ] || fail "--csv header: $(head -1 "$tmp/csv")"
@@ -84,7 +84,7 @@ awk -F, 'NF != 5 { bad = 1 } END { exit bad }' "$tmp/csv" || fail "--csv rows wi
 # Usage: --help, and errors exit 2 with one line.
 "$bench" --help >"$tmp/out" 2>&1 || fail "--help: exit $?"
 grep -q "usage: modsim-bench" "$tmp/out" || fail "--help prints no usage"
-for bad in "--threads 0" "--threads 1,1" "--runs x" "--strategies nosuch" "--bogus" "--json --csv"; do
+for bad in "--threads 0" "--threads 1,1" "--runs x" "--loops 7" "--clock tsc" "--strategies nosuch" "--bogus" "--json --csv"; do
 	# shellcheck disable=SC2086 # split on purpose
 	"$bench" $bad >"$tmp/out" 2>"$tmp/err"
 	status=$?
