@@ -22,15 +22,18 @@
  * run while this thread or another holds range_lock); writers serialise on
  * range_lock.
  *
- * A slot is published by storing its record pointer with release order
- * after lo/hi; unpublished by storing NULL.  A reader loads the pointer
- * (acquire), lo and hi, then the pointer again: a slot reused for another
- * generation between the two loads shows a different (or NULL) pointer,
- * because writers issue a release fence between unpublishing and storing
- * new bounds.  Slots are reused; range_used only grows, so a lookup scans
- * at most the slots ever used.
+ * Each slot is a seqcount: a writer makes @seq odd, changes the record
+ * pointer and the bounds, and makes it even again.  A reader takes @seq,
+ * skips the slot while it is odd, loads the pointer and the bounds, and
+ * keeps what it read only when @seq has not moved.  (Checking the record
+ * pointer again instead is not enough: a slot can go from A to B and back
+ * to A between two loads, and a reader would pair A's lo with B's hi; the
+ * quarantine test "never misattributes a reused slot" caught that under
+ * TSan.)  Slots are reused; range_used only grows, so a lookup scans at
+ * most the slots ever used.
  */
 #define RANGE_SLOTS 4096
+#define RANGE_READ_TRIES 1000
 
 enum slot_state {
 	SLOT_LIVE,     /* the module's own mapping (loaded, or kept STUCK) */
@@ -39,6 +42,7 @@ enum slot_state {
 };
 
 struct range_slot {
+	_Atomic unsigned int seq;         /* odd while a writer changes mod, lo and hi */
 	_Atomic(struct modsim_mod *) mod; /* NULL: free */
 	_Atomic uintptr_t lo, hi;
 	_Atomic int state;                /* enum slot_state */
@@ -84,17 +88,27 @@ struct modsim_mod *modsim_range_lookup(uintptr_t addr)
 
 	for (unsigned int i = 0; i < n; i++) {
 		struct range_slot *s = &range_table[i];
-		struct modsim_mod *m = atomic_load_explicit(&s->mod, memory_order_acquire);
-		uintptr_t lo, hi;
-		int st;
+		struct modsim_mod *m = NULL;
+		uintptr_t lo = 0, hi = 0;
+		int st = 0;
 
+		/* A writer holds the slot odd for a few stores: retry a while,
+		 * then pass over it, as over any slot in flux. */
+		for (int tries = 0; tries < RANGE_READ_TRIES; tries++) {
+			unsigned int seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+
+			if (seq & 1)
+				continue;
+			m = atomic_load_explicit(&s->mod, memory_order_relaxed);
+			lo = atomic_load_explicit(&s->lo, memory_order_relaxed);
+			hi = atomic_load_explicit(&s->hi, memory_order_relaxed);
+			st = atomic_load_explicit(&s->state, memory_order_relaxed);
+			atomic_thread_fence(memory_order_acquire);
+			if (atomic_load_explicit(&s->seq, memory_order_relaxed) == seq)
+				break;
+			m = NULL;
+		}
 		if (!m)
-			continue;
-		lo = atomic_load_explicit(&s->lo, memory_order_relaxed);
-		hi = atomic_load_explicit(&s->hi, memory_order_relaxed);
-		st = atomic_load_explicit(&s->state, memory_order_relaxed);
-		atomic_thread_fence(memory_order_acquire);
-		if (atomic_load_explicit(&s->mod, memory_order_relaxed) != m)
 			continue;
 		if (addr < lo || addr >= hi)
 			continue;
@@ -117,6 +131,20 @@ static struct range_slot *slot_mod(int i, struct modsim_mod *m)
 	return atomic_load_explicit(&s->mod, memory_order_relaxed) == m ? s : NULL;
 }
 
+/* A writer's side of a slot's seqcount (see "The range table"); range_lock held. */
+static void slot_write_begin(struct range_slot *s)
+{
+	atomic_store_explicit(&s->seq, atomic_load_explicit(&s->seq, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	atomic_thread_fence(memory_order_release); /* odd before the fields change */
+}
+
+static void slot_write_end(struct range_slot *s)
+{
+	atomic_store_explicit(&s->seq, atomic_load_explicit(&s->seq, memory_order_relaxed) + 1,
+			      memory_order_release); /* the fields before even */
+}
+
 static int slot_publish(struct modsim_mod *m, const struct modsim_range *r)
 {
 	unsigned int used = atomic_load_explicit(&range_used, memory_order_relaxed);
@@ -129,13 +157,14 @@ static int slot_publish(struct modsim_mod *m, const struct modsim_range *r)
 	if (i == RANGE_SLOTS)
 		return -ENOSPC;
 	s = &range_table[i];
-	atomic_thread_fence(memory_order_release); /* see "The range table" */
+	slot_write_begin(s);
 	atomic_store_explicit(&s->lo, r->lo, memory_order_relaxed);
 	atomic_store_explicit(&s->hi, r->hi, memory_order_relaxed);
 	atomic_store_explicit(&s->state, SLOT_LIVE, memory_order_relaxed);
 	s->prot = r->prot;
 	s->sealed = false;
-	atomic_store_explicit(&s->mod, m, memory_order_release);
+	atomic_store_explicit(&s->mod, m, memory_order_relaxed);
+	slot_write_end(s);
 	if (i == used)
 		atomic_store_explicit(&range_used, used + 1, memory_order_release);
 	return (int)i;
@@ -143,7 +172,9 @@ static int slot_publish(struct modsim_mod *m, const struct modsim_range *r)
 
 static void slot_unpublish(struct range_slot *s)
 {
-	atomic_store_explicit(&s->mod, NULL, memory_order_release);
+	slot_write_begin(s);
+	atomic_store_explicit(&s->mod, NULL, memory_order_relaxed);
+	slot_write_end(s);
 	s->sealed = false;
 }
 
