@@ -24,20 +24,22 @@
  * mixed) take tens to hundreds: pct keeps its highest-priority thread
  * running, and the window those cells need opens only when two threads
  * stand still at once (random finds them far sooner: bench/sched.py).
- * The sanitizer presets replay each token 10 times (MODSIM_CELL_REPLAYS):
- * the schedule is the same in every build, and 100 replays of 45 cells
- * under ASan or TSan would take a quarter of an hour.
+ * The sanitizer presets replay each token 5 times and let the shrinker try
+ * 50 replays (MODSIM_CELL_REPLAYS, MODSIM_CELL_SHRINK_RUNS): the schedule
+ * is the same in every build, and 100 replays of 45 cells under ASan or
+ * TSan would take a quarter of an hour.
  */
 #define CELL_SEEDS 500
 #define CELL_REPLAYS 100
 #define CELL_SHRINK_RUNS 300
 
-static int cell_replays(void)
+/* @name from the environment when it is a positive number, else @def. */
+static int env_count(const char *name, int def)
 {
-	const char *v = getenv("MODSIM_CELL_REPLAYS");
+	const char *v = getenv(name);
 	int n = v ? atoi(v) : 0;
 
-	return n > 0 ? n : CELL_REPLAYS;
+	return n > 0 ? n : def;
 }
 
 struct cell {
@@ -120,7 +122,7 @@ static void test_cell(void **state)
 	assert_int_equal(modsim_schedule_decode(tok, &back), 0);
 	free(tok);
 
-	for (int i = 0, n = cell_replays(); i < n; i++) {
+	for (int i = 0, n = env_count("MODSIM_CELL_REPLAYS", CELL_REPLAYS); i < n; i++) {
 		modsim_run_config_default(&rc);
 		modsim_run_config_replay(&rc, &back);
 		run_ok(&rc, res);
@@ -133,7 +135,9 @@ static void test_cell(void **state)
 		modsim_run_result_free(res);
 	}
 
-	assert_int_equal(modsim_shrink(&back, CELL_SHRINK_RUNS, &small, &st), 0);
+	assert_int_equal(modsim_shrink(&back, (unsigned int)env_count("MODSIM_CELL_SHRINK_RUNS",
+								      CELL_SHRINK_RUNS),
+				       &small, &st), 0);
 	assert_int_equal(st.kind, want.kind);
 	assert_true(st.preemptions_after <= st.preemptions_before);
 	modsim_run_config_default(&rc);
