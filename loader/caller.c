@@ -1,23 +1,6 @@
 /* The caller kind of a preset: which inline enter and exit (caller.h) run it, or the table. */
 #include "internal.h"
 
-extern const struct modsim_strategy modsim_preset_none;
-extern const struct modsim_strategy modsim_preset_inc;
-extern const struct modsim_strategy modsim_preset_try;
-extern const struct modsim_strategy modsim_preset_try_drain;
-extern const struct modsim_strategy modsim_preset_self;
-extern const struct modsim_strategy modsim_preset_self_restart;
-extern const struct modsim_strategy modsim_preset_self_noquiesce;
-extern const struct modsim_strategy modsim_preset_nounload;
-extern const struct modsim_strategy modsim_preset_twoinit;
-extern const struct modsim_strategy modsim_preset_stopworld;
-extern const struct modsim_strategy modsim_preset_linux26;
-extern const struct modsim_strategy modsim_preset_linux319;
-extern const struct modsim_strategy modsim_preset_rcu;
-extern const struct modsim_strategy modsim_preset_percpu_ref;
-extern const struct modsim_strategy modsim_preset_rundown;
-extern const struct modsim_strategy modsim_preset_quiesce;
-
 /*
  * Each built-in preset and the inline code that does what its enter, exit
  * and section operations do.  The presets with a count take that code from

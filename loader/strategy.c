@@ -9,26 +9,9 @@
 
 /*
  * The built-in presets.  Adding one is one file, strategy_NAME.c, that
- * defines `const struct modsim_strategy modsim_preset_NAME`, plus one
- * declaration and one entry below (in listing order).
+ * defines `const struct modsim_strategy modsim_preset_NAME`, plus its
+ * declaration in internal.h and one entry below (in listing order).
  */
-extern const struct modsim_strategy modsim_preset_none;
-extern const struct modsim_strategy modsim_preset_inc;
-extern const struct modsim_strategy modsim_preset_try;
-extern const struct modsim_strategy modsim_preset_try_drain;
-extern const struct modsim_strategy modsim_preset_self;
-extern const struct modsim_strategy modsim_preset_self_restart;
-extern const struct modsim_strategy modsim_preset_self_noquiesce;
-extern const struct modsim_strategy modsim_preset_nounload;
-extern const struct modsim_strategy modsim_preset_twoinit;
-extern const struct modsim_strategy modsim_preset_stopworld;
-extern const struct modsim_strategy modsim_preset_linux26;
-extern const struct modsim_strategy modsim_preset_linux319;
-extern const struct modsim_strategy modsim_preset_rcu;
-extern const struct modsim_strategy modsim_preset_percpu_ref;
-extern const struct modsim_strategy modsim_preset_rundown;
-extern const struct modsim_strategy modsim_preset_quiesce;
-
 static const struct modsim_strategy *const table[] = {
 	/* the post's five families */
 	&modsim_preset_none,
