@@ -61,12 +61,15 @@ static const char matrix_usage[] =
 	"not run or the plot failed\n";
 
 static const char merge_usage[] =
-	"usage: modsim merge [--json | --csv | --jsonl] [--check] [--plot FILE.png] FILE...\n"
+	"usage: modsim merge [--json | --csv | --jsonl] [--check] [--plot FILE.png]\n"
+	"                    [--no-hunt] FILE...\n"
 	"\n"
 	"Combine the trial lines of `modsim matrix --shard K/N --jsonl` runs (\"-\":\n"
 	"standard input) into the table one unsharded run prints.\n"
 	"\n"
-	"  --no-hunt: do not search a controlled schedule that replays each cell's violation\n"
+	"      --no-hunt   do not search a controlled schedule that replays each\n"
+	"                  cell's violation (the table prints one per cell)\n"
+	"\n"
 	"exit status: 0 done, 3 a MISMATCH with --check (or UNSEEN with --check-strict), 2 bad usage, 1 a file could\n"
 	"not be read or is not made of trial lines of one matrix\n";
 
