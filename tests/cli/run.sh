@@ -67,6 +67,16 @@ run 3 --strategy none --scenario unload-race --duration 0.5 --fail-on-violation
 grep -qE '^violations: [1-9]' "$tmp/out" || fail "text output: no violations line: $(cat "$tmp/out")"
 grep -qF "repeat: modsim run --strategy 'none' --scenario 'unload-race'" "$tmp/out" ||
 	fail "text output: no repeat line"
+# A free run's find comes with a controlled schedule that replays one ...
+tok=$(sed -n 's/^replay: modsim run --replay \(ms1\.[A-Za-z0-9_-]*\)$/\1/p' "$tmp/out")
+[ -n "$tok" ] || fail "text output: no replay line for the violation found: $(tail -4 "$tmp/out")"
+run 0 --replay "$tok"
+grep -qF "replay: reproduced" "$tmp/out" || fail "the free run's replay line does not reproduce"
+# ... in JSON too, and not with --no-hunt.
+run 0 --strategy none --scenario unload-race --duration 0.3 --json
+grep -q '"hunt": {' "$tmp/out" || fail "--json: no hunt for the violation found"
+run 0 --strategy none --scenario unload-race --duration 0.3 --no-hunt
+grep -q '^replay:' "$tmp/out" && fail "--no-hunt still printed a replay line"
 
 # A safe cell: nothing found, so --fail-on-violation still exits 0.
 run 0 --strategy try --scenario half-init --cycles 5 --fail-on-violation --csv
