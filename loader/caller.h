@@ -115,21 +115,26 @@ struct try_priv {
 	_Atomic long count;
 } __attribute__((aligned(MODSIM_CACHELINE)));
 
-static inline bool modsim_try_enter(struct modsim_mod *m, struct modsim_cpu *cpu)
+/*
+ * modsim_count_get_live - take a reference on @count unless it is negative
+ * (the module is not LIVE); acquire on success.  try's short calls and
+ * stopworld's long-held references (strategy_stopworld.c) both count so.
+ */
+static inline bool modsim_count_get_live(_Atomic long *count)
 {
-	struct try_priv *p;
-	long c;
+	long c = atomic_load_explicit(count, memory_order_relaxed);
 
-	if (!m)
-		return true;
-	p = m->priv;
-	c = atomic_load_explicit(&p->count, memory_order_relaxed);
 	do {
 		if (c < 0)
 			return false;
-	} while (!atomic_compare_exchange_weak_explicit(&p->count, &c, c + 1, memory_order_acquire,
+	} while (!atomic_compare_exchange_weak_explicit(count, &c, c + 1, memory_order_acquire,
 							memory_order_relaxed));
 	return true;
+}
+
+static inline bool modsim_try_enter(struct modsim_mod *m, struct modsim_cpu *cpu)
+{
+	return !m || modsim_count_get_live(&((struct try_priv *)m->priv)->count);
 }
 
 static inline void modsim_try_exit(struct modsim_mod *m, struct modsim_cpu *cpu)

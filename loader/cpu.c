@@ -269,7 +269,7 @@ MODSIM_API int modsim_stop_world(struct modsim_kernel *k)
 	struct modsim_cpu *self = modsim_cpu_peek(k);
 	unsigned int ms = k->cfg.unload_timeout_ms;
 	struct timespec until = cpu_deadline_after(ms);
-	unsigned int running = 1;
+	unsigned int running;
 	uint64_t took;
 
 	pthread_mutex_lock(&k->world_lock);
@@ -281,13 +281,12 @@ MODSIM_API int modsim_stop_world(struct modsim_kernel *k)
 		struct modsim_sched_waiter w = { .what = "stopping the world" };
 
 		pthread_mutex_unlock(&k->world_lock);
-		while ((running = world_running(k, self)) != 0)
+		while (world_running(k, self) != 0)
 			if (modsim_sched_wait(k, &w))
-				break;
+				break; /* control ended: wait as a free run would */
 		pthread_mutex_lock(&k->world_lock);
-		running = world_running(k, self);
 	}
-	while (running && (running = world_running(k, self)) != 0) {
+	while ((running = world_running(k, self)) != 0) {
 		if (pthread_cond_clockwait(&k->world_cond, &k->world_lock, CLOCK_MONOTONIC,
 					   &until) == ETIMEDOUT) {
 			running = world_running(k, self);

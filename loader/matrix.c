@@ -250,20 +250,11 @@ static int check_config(const struct modsim_matrix_config *cfg)
 	return 0;
 }
 
-/* The first race violation in kind order (leaks do not count), or -1. */
-static int first_race_kind(const struct modsim_stats *st)
-{
-	for (int v = 0; v < MODSIM_V__COUNT; v++)
-		if (v != MODSIM_V_LEAK && st->violations[v])
-			return v;
-	return -1;
-}
-
 /* What a trial's record keeps of its result. */
 static void trial_fill(struct modsim_matrix_trial *t, const struct modsim_run_result *res)
 {
 	const struct modsim_stats *st = &res->stats;
-	int first = first_race_kind(st);
+	int first = modsim_run_first_kind(res);
 
 	t->violations = modsim_run_violations(res);
 	for (int v = 0; v < MODSIM_V__COUNT; v++)

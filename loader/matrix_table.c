@@ -125,6 +125,9 @@ MODSIM_API int modsim_matrix_result_add(struct modsim_matrix_result *r,
 				  MODSIM_MATRIX_MAX);
 	if (!t->trials || t->trial >= t->trials)
 		return modsim_err(-EINVAL, "trial %u of a cell of %u trials", t->trial, t->trials);
+	/* "" is a trial made before trials were scheduled: free running. */
+	if (t->sched[0] && (modsim_sched_policy_lookup(t->sched) < 0 || !strcmp(t->sched, "replay")))
+		return modsim_err(-EINVAL, "trial scheduled \"%s\": not off, pct or random", t->sched);
 	if (r->ntrials) {
 		err = same_matrix(&r->trial[0], t);
 		if (err)
@@ -186,6 +189,7 @@ static void tabulate_axes(struct modsim_matrix_result *r, int row_of[], int col_
 {
 	struct table *tb = to_table(r);
 	struct modsim_matrix_config *c = &r->cfg;
+	int policy;
 
 	c->nstrategies = c->nscenarios = 0;
 	for (int i = 0; i < MODSIM_MATRIX_MAX; i++)
@@ -212,9 +216,8 @@ static void tabulate_axes(struct modsim_matrix_result *r, int row_of[], int col_
 		c->workers = r->trial[0].workers;
 		c->seed = r->trial[0].matrix_seed;
 		r->total = r->trial[0].total;
-		c->sched = strcmp(r->trial[0].sched, "pct") == 0	 ? MODSIM_SCHED_PCT :
-			   strcmp(r->trial[0].sched, "random") == 0 ? MODSIM_SCHED_RANDOM :
-								      MODSIM_SCHED_OFF;
+		policy = r->trial[0].sched[0] ? modsim_sched_policy_lookup(r->trial[0].sched) : 0;
+		c->sched = policy > 0 ? (enum modsim_sched_policy)policy : MODSIM_SCHED_OFF;
 		c->depth = r->trial[0].depth;
 		c->steps = r->trial[0].steps;
 	}

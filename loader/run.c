@@ -88,6 +88,14 @@ MODSIM_API unsigned long modsim_run_violations(const struct modsim_run_result *r
 	return n;
 }
 
+MODSIM_API int modsim_run_first_kind(const struct modsim_run_result *res)
+{
+	for (int v = 0; v < MODSIM_V__COUNT; v++)
+		if (v != MODSIM_V_LEAK && res->stats.violations[v])
+			return v;
+	return -1;
+}
+
 /* ---- the kernel's log: kept off the terminal, watched for the first violation ---- */
 
 /* Does @buf hold the report line of a violation that counts as the race? */

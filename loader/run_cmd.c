@@ -387,15 +387,6 @@ static int cmd_parse(struct run_cmd *c, int argc, char **argv)
 	return cmd_check(c);
 }
 
-/* The first race violation's kind in kind order, or -1. */
-static int run_first_kind(const struct modsim_run_result *res)
-{
-	for (int v = 0; v < MODSIM_V__COUNT; v++)
-		if (v != MODSIM_V_LEAK && res->stats.violations[v])
-			return v;
-	return -1;
-}
-
 MODSIM_API int modsim_run_main(int argc, char **argv, FILE *out, FILE *err)
 {
 	struct modsim_run_result *res;
@@ -432,7 +423,7 @@ MODSIM_API int modsim_run_main(int argc, char **argv, FILE *out, FILE *err)
 	}
 	/* A violation found running free comes with a schedule that replays one. */
 	if (modsim_run_violations(res) && !c->no_hunt &&
-	    modsim_sched_hunt(&c->cfg, run_first_kind(res), c->cfg.seed, MODSIM_HUNT_MAX, &res->hunt)) {
+	    modsim_sched_hunt(&c->cfg, modsim_run_first_kind(res), c->cfg.seed, MODSIM_HUNT_MAX, &res->hunt)) {
 		fprintf(err, "modsim run: searching a replay: %s\n", modsim_last_error());
 		status = 1;
 		goto free_all;

@@ -34,15 +34,6 @@ static void run_describe(const struct modsim_run_config *cfg, struct run_desc *d
 	modsim_run_amplify_spec(cfg, &s, d->amplify, sizeof(d->amplify));
 }
 
-/* The first race violation in kind order (leaks do not count), or -1. */
-static int first_race_kind(const struct modsim_run_result *res)
-{
-	for (int v = 0; v < MODSIM_V__COUNT; v++)
-		if (v != MODSIM_V_LEAK && res->stats.violations[v])
-			return v;
-	return -1;
-}
-
 /* ---- text ---- */
 
 static void text_ns(FILE *f, uint64_t ns)
@@ -160,12 +151,8 @@ static void text_hunt(FILE *f, const struct modsim_hunt *h)
 		return;
 	}
 	fprintf(f, "replay: modsim run --replay %s\n", h->token);
-	fprintf(f, "        (a %s schedule, seed %" PRIu64 ", the %u%s tried, ends on %s)\n",
-		modsim_sched_policy_name(h->policy), h->seed,
-		h->tries, h->tries % 10 == 1 && h->tries % 100 != 11 ? "st" :
-			  h->tries % 10 == 2 && h->tries % 100 != 12 ? "nd" :
-			  h->tries % 10 == 3 && h->tries % 100 != 13 ? "rd" : "th",
-		modsim_vkind_name(h->kind));
+	fprintf(f, "        (a %s schedule, seed %" PRIu64 ", found in %u tries, ends on %s)\n",
+		modsim_sched_policy_name(h->policy), h->seed, h->tries, modsim_vkind_name(h->kind));
 }
 
 /* The command line that repeats this trial. */
@@ -561,7 +548,7 @@ static void csv_row(FILE *f, const struct modsim_run_config *cfg,
 		    const struct modsim_run_result *res, const struct run_desc *d)
 {
 	const struct modsim_stats *st = &res->stats;
-	int k = first_race_kind(res);
+	int k = modsim_run_first_kind(res);
 
 	csv_field(f, cfg->strategy);
 	fputc(',', f);

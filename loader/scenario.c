@@ -158,20 +158,29 @@ MODSIM_API const char *const *modsim_scenario_names(void)
 	return builtin_names;
 }
 
+/* The built-in scenario called @name, or NULL. */
+static const struct scn_builtin *builtin_find(const char *name)
+{
+	for (size_t i = 0; name && i < NBUILTINS; i++)
+		if (!strcmp(builtins[i].name, name))
+			return &builtins[i];
+	return NULL;
+}
+
 MODSIM_API const char *modsim_scenario_hazard_sched(const char *scenario)
 {
-	for (size_t i = 0; i < NBUILTINS; i++)
-		if (!strcmp(builtins[i].name, scenario))
-			return builtins[i].hazard_sched ? builtins[i].hazard_sched : builtins[i].hazard;
-	return NULL;
+	const struct scn_builtin *b = builtin_find(scenario);
+
+	if (!b)
+		return NULL;
+	return b->hazard_sched ? b->hazard_sched : b->hazard;
 }
 
 MODSIM_API const char *modsim_scenario_hazard(const char *scenario)
 {
-	for (size_t i = 0; scenario && i < NBUILTINS; i++)
-		if (!strcmp(builtins[i].name, scenario))
-			return builtins[i].hazard;
-	return NULL;
+	const struct scn_builtin *b = builtin_find(scenario);
+
+	return b ? b->hazard : NULL;
 }
 
 void modsim_scenario_init(struct modsim_scenario *s)
@@ -257,13 +266,10 @@ static int builtin_module(struct modsim_scenario *s, const char *entry, size_t l
 
 int modsim_scenario_builtin(const char *name, struct modsim_scenario *out)
 {
-	const struct scn_builtin *b = NULL;
+	const struct scn_builtin *b = builtin_find(name);
 	const char *p;
 	int err;
 
-	for (size_t i = 0; i < NBUILTINS; i++)
-		if (!strcmp(builtins[i].name, name))
-			b = &builtins[i];
 	if (!b)
 		return -ENOENT;
 

@@ -29,19 +29,7 @@ static void stopworld_exit(struct modsim_mod *m, struct modsim_cpu *cpu)
 
 static bool stopworld_get(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
-	struct stopworld_priv *p;
-	long c;
-
-	if (!m)
-		return true;
-	p = swp(m);
-	c = atomic_load_explicit(&p->count, memory_order_relaxed);
-	do {
-		if (c < 0)
-			return false;
-	} while (!atomic_compare_exchange_weak_explicit(&p->count, &c, c + 1, memory_order_acquire,
-							memory_order_relaxed));
-	return true;
+	return !m || modsim_count_get_live(&swp(m)->count);
 }
 
 static void stopworld_put(struct modsim_mod *m, struct modsim_cpu *cpu)

@@ -185,6 +185,27 @@ static unsigned long worker_events(struct modsim_cpu *cpu)
 	return n;
 }
 
+/*
+ * Controlled, a step that reached no module code at all (an empty hook
+ * chain too).  A worker with a file open has work to come and lets another
+ * run; one with none waits, offline, for the loader to change something:
+ * only the loader registers and unregisters.
+ */
+static void worker_nothing_done(struct modsim_worker *w, struct modsim_cpu *cpu)
+{
+	struct modsim_kernel *k = w->ws->k;
+	struct modsim_sched_waiter idle = { .what = "nothing to call",
+					    .chan = &modsim_sched_loader_chan, .idle = true };
+
+	if (w->file) {
+		modsim_sched_yield(k);
+		return;
+	}
+	modsim_cpu_offline(cpu);
+	modsim_sched_wait(k, &idle);
+	modsim_cpu_online(cpu);
+}
+
 static void worker_ready(struct modsim_workers *ws, bool ok)
 {
 	pthread_mutex_lock(&ws->ready_lock);
@@ -219,31 +240,17 @@ static void *worker_main(void *arg)
 	modsim_sched_thread_begin(k, modsim_sched_role(k, MODSIM_ROLE_WORKER, w->index));
 
 	while (!atomic_load_explicit(&ws->stop, memory_order_acquire)) {
-		unsigned long before = worker_events(cpu);
-		struct modsim_sched_waiter idle = { .what = "nothing to call",
-						    .chan = &modsim_sched_loader_chan,
-						    .idle = true };
+		bool ctl = modsim_sched_controlled(k);
+		unsigned long before = ctl ? worker_events(cpu) : 0;
 
 		modsim_cpu_quiescent(cpu);
 		modsim_point_hit(k, MODSIM_PT_QUIESCENT, NULL);
 		modsim_firmware_serve(k);
 		err = worker_step(w, mix, cpu);
-		/* Nothing registered: let the loader and the other CPUs run.
-		 * Controlled, a step that reached no module code at all (an
-		 * empty hook chain too) by a worker with no file open waits,
-		 * offline, for the loader to change something: only it
-		 * registers and unregisters. */
-		if (modsim_sched_controlled(k)) {
-			if (worker_events(cpu) != before) {
-				/* it did something: go on */
-			} else if (w->file) {
-				/* an open file is work to come: not idle */
-				modsim_sched_yield(k);
-			} else {
-				modsim_cpu_offline(cpu);
-				modsim_sched_wait(k, &idle);
-				modsim_cpu_online(cpu);
-			}
+		/* Nothing registered: let the loader and the other CPUs run. */
+		if (ctl && modsim_sched_controlled(k)) {
+			if (worker_events(cpu) == before)
+				worker_nothing_done(w, cpu);
 		} else if (err == -ENOENT) {
 			sched_yield();
 		}

@@ -303,6 +303,8 @@ static void test_modsim_matrix_read_jsonl_refuses_bad_lines(void **state)
 	refuse(fx, edited(fx, "\"trial\":1", "\"trial\":\"1\""), "unsigned integer");
 	refuse(fx, edited(fx, "\"trial\":1", "\"trial\":99999999999"), "too large");
 	refuse(fx, edited(fx, "\"predict\":\"unsafe\"", "\"predict\":\"maybe\""), "predict");
+	refuse(fx, edited(fx, "\"sched\":\"\"", "\"sched\":\"bogus\""), "trial scheduled");
+	refuse(fx, edited(fx, "\"sched\":\"\"", "\"sched\":\"replay\""), "trial scheduled");
 	refuse(fx, edited(fx, "\"hazard\":\"A\"", "\"hazard\":\"A\\x\""), "escape");
 	refuse(fx, edited(fx, "\"hazard\":\"A\"", "\"hazard\":\"A"), "expected ','");
 	refuse(fx, edited(fx, "\"hazard\":\"A\"", "\"hazard\":\"AAAAAAAAAAAAAAAAAAAA\""), "longer");

@@ -149,6 +149,9 @@ MODSIM_API void modsim_run_config_replay(struct modsim_run_config *cfg,
 /** modsim_run_violations - violations that count as the race (every kind but leaks). */
 MODSIM_API unsigned long modsim_run_violations(const struct modsim_run_result *res);
 
+/** modsim_run_first_kind - the first race violation kind in kind order (leaks do not count), or -1. */
+MODSIM_API int modsim_run_first_kind(const struct modsim_run_result *res);
+
 /**
  * modsim_run - run one trial.
  * Run one trial at a time per process: a trial keeps 768 unloaded
