@@ -1,6 +1,5 @@
 /* The controlled scheduler: one trial thread runs at a time; the baton passes at race points and waits. */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,117 +32,10 @@
 /* A thread that waits this long for the baton while no step is taken means
  * the holder blocked outside the scheduler's sight. */
 #define SCHED_LOST_MS 20000
-#define SCHED_MAX_EVENTS (1u << 22)
-#define SCHED_MAX_LOG (1u << 24)
 
 static __thread struct sched_thread *tls_thread;
 
 const char modsim_sched_loader_chan;
-
-
-/* ---- growing arrays ---- */
-
-static bool grow(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t max)
-{
-	uint32_t n = *cap ? *cap : 256;
-	void *q;
-
-	if (need <= *cap)
-		return true;
-	if (need > max)
-		return false;
-	while (n < need)
-		n = n > max / 2 ? max : n * 2;
-	q = realloc(*p, (size_t)n * size);
-	if (!q)
-		return false;
-	*p = q;
-	*cap = n;
-	return true;
-}
-
-/* ---- the record of a run (with s->lock held) ---- */
-
-static int32_t sched_mod_index(struct modsim_sched *s, struct modsim_mod *m)
-{
-	struct modsim_sched_report *r = &s->rep;
-
-	if (!m)
-		return -1;
-	for (uint32_t i = r->nmods; i-- > 0;)
-		if (s->mod_ptr[i] == m)
-			return (int32_t)i;
-	if (!grow((void **)&r->mods, &s->mods_cap, r->nmods + 1, sizeof(*r->mods), 1u << 20) ||
-	    !grow((void **)&s->mod_ptr, &s->mod_ptr_cap, r->nmods + 1, sizeof(*s->mod_ptr),
-		  1u << 20) ||
-	    !grow((void **)&s->mod_count, &s->mod_count_cap, r->nmods + 1, sizeof(*s->mod_count),
-		  1u << 20))
-		return -1;
-	snprintf(r->mods[r->nmods].name, sizeof(r->mods[r->nmods].name), "%s", m->name);
-	r->mods[r->nmods].generation = m->generation;
-	s->mod_ptr[r->nmods] = m;
-	s->mod_count[r->nmods] = LONG_MIN;
-	return (int32_t)r->nmods++;
-}
-
-static void sched_event(struct modsim_sched *s, struct sched_thread *t, enum modsim_sched_ev kind,
-			int point, struct modsim_mod *m, long count, const char *what)
-{
-	struct modsim_sched_report *r = &s->rep;
-	struct modsim_sched_event *e;
-	int32_t mi;
-
-	if (!s->cfg.trace)
-		return;
-	mi = sched_mod_index(s, m);
-	if (!grow((void **)&r->events, &s->events_cap, r->nevents + 2, sizeof(*r->events),
-		  SCHED_MAX_EVENTS)) {
-		s->events_dropped++;
-		return;
-	}
-	e = &r->events[r->nevents++];
-	*e = (struct modsim_sched_event){ .step = r->steps, .thread = (uint8_t)t->id,
-					  .kind = (uint8_t)kind, .point = (int16_t)point,
-					  .mod = mi, .count = -1, .what = what };
-	if (mi >= 0 && count >= 0 && s->mod_count[mi] != count) {
-		s->mod_count[mi] = count;
-		e = &r->events[r->nevents++];
-		*e = (struct modsim_sched_event){ .step = r->steps, .thread = (uint8_t)t->id,
-						  .kind = MODSIM_SEV_COUNT, .point = -1,
-						  .mod = mi, .count = count };
-	}
-}
-
-static void sched_log(struct modsim_sched *s, uint64_t runnable, unsigned int cur,
-		      unsigned int chosen, int point)
-{
-	struct modsim_sched_report *r = &s->rep;
-
-	if (!s->cfg.log)
-		return;
-	if (!grow((void **)&r->log, &s->log_cap, r->nlog + 1, sizeof(*r->log), SCHED_MAX_LOG)) {
-		s->log_dropped++;
-		return;
-	}
-	r->log[r->nlog++] = (struct modsim_sched_step){ .runnable = runnable,
-							.current = (uint8_t)cur,
-							.chosen = (uint8_t)chosen,
-							.point = (int16_t)point };
-}
-
-/* Keep a non-default choice in the schedule the run will report. */
-static void sched_keep_choice(struct modsim_sched *s, uint32_t decision, unsigned int thread)
-{
-	struct modsim_schedule *sc = &s->rep.schedule;
-
-	if (!grow((void **)&sc->choices, &s->choices_cap, sc->nchoices + 1, sizeof(*sc->choices),
-		  SCHED_MAX_LOG)) {
-		s->choices_dropped++;
-		return;
-	}
-	sc->choices[sc->nchoices++] = (struct modsim_sched_choice){ .decision = decision,
-								    .thread = (uint8_t)thread };
-}
 
 /* ---- who runs ---- */
 
@@ -162,7 +54,8 @@ static uint64_t sched_runnable(struct modsim_sched *s)
 	return mask;
 }
 
-unsigned int modsim_sched_default(uint64_t runnable, unsigned int cur, unsigned int n)
+/* The default choice: @cur when it can run, else the next runnable id after it. */
+static unsigned int sched_default(uint64_t runnable, unsigned int cur, unsigned int n)
 {
 	if (cur < n && (runnable >> cur) & 1)
 		return cur;
@@ -247,7 +140,7 @@ static void sched_deadlock_locked(struct modsim_sched *s, struct sched_thread *s
 	s->rep.schedule.expect_step = s->rep.steps;
 	s->rep.violation_thread = (int)culprit->id;
 	s->rep.violation_point = culprit->last_point;
-	sched_event(s, culprit, MODSIM_SEV_VIOLATION, -1, culprit->last_mod, -1,
+	modsim_sched_event(s, culprit, MODSIM_SEV_VIOLATION, -1, culprit->last_mod, -1,
 		    modsim_vkind_name(MODSIM_V_DEADLOCK));
 	pthread_mutex_unlock(&s->lock);
 	modsim_stat_violation(s->k, &v);
@@ -303,7 +196,7 @@ static void sched_decide_locked(struct modsim_sched *s, struct sched_thread *sel
 	/* A thread with nothing to do lets another run, when one can. */
 	if (at == MODSIM_SCHED_AT_YIELD && (runnable & ~(1ULL << self->id)))
 		runnable &= ~(1ULL << self->id);
-	def = modsim_sched_default(runnable, self->id, s->n);
+	def = sched_default(runnable, self->id, s->n);
 	if (runnable & (runnable - 1)) {
 		uint32_t d = r->decisions++;
 
@@ -311,13 +204,13 @@ static void sched_decide_locked(struct modsim_sched *s, struct sched_thread *sel
 		if (next >= s->n || !((runnable >> next) & 1))
 			next = def;
 		if (next != def)
-			sched_keep_choice(s, d, next);
+			modsim_sched_keep_choice(s, d, next);
 		if (next != self->id && ((runnable >> self->id) & 1))
 			r->preemptions++;
 	} else {
 		next = def;
 	}
-	sched_log(s, runnable, self->id, next, at);
+	modsim_sched_log(s, runnable, self->id, next, at);
 	sched_handoff_locked(s, self, next);
 }
 
@@ -377,7 +270,7 @@ void modsim_sched_thread_begin(struct modsim_kernel *k, int id)
 	tls_thread = t;
 	t->live = true;
 	t->at = MODSIM_SCHED_AT_START;
-	sched_event(s, t, MODSIM_SEV_START, -1, NULL, -1, NULL);
+	modsim_sched_event(s, t, MODSIM_SEV_START, -1, NULL, -1, NULL);
 	if (++s->arrived == s->n) {
 		uint64_t all = (s->n == 64) ? ~0ULL : (1ULL << s->n) - 1;
 		unsigned int first = 0;
@@ -391,9 +284,9 @@ void modsim_sched_thread_begin(struct modsim_kernel *k, int id)
 			if (first >= s->n)
 				first = 0;
 			if (first != 0)
-				sched_keep_choice(s, d, first);
+				modsim_sched_keep_choice(s, d, first);
 		}
-		sched_log(s, all, 0, first, MODSIM_SCHED_AT_START);
+		modsim_sched_log(s, all, 0, first, MODSIM_SCHED_AT_START);
 		s->holder = (int)first;
 		for (unsigned int i = 0; i < s->n; i++)
 			pthread_cond_signal(&s->t[i].cond);
@@ -416,7 +309,7 @@ void modsim_sched_thread_end(struct modsim_kernel *k)
 	pthread_mutex_lock(&s->lock);
 	t->live = false;
 	if (atomic_load(&s->controlling) && s->holder == (int)t->id && !s->ending) {
-		sched_event(s, t, MODSIM_SEV_END, -1, NULL, -1, NULL);
+		modsim_sched_event(s, t, MODSIM_SEV_END, -1, NULL, -1, NULL);
 		s->progress++;
 		t->at = MODSIM_SCHED_AT_END;
 		sched_decide_locked(s, t, MODSIM_SCHED_AT_END);
@@ -457,14 +350,14 @@ static int sched_step(struct sched_thread *t, int at, struct modsim_mod *m,
 		 * Later rounds only looked at the condition again. */
 		if (w->rounds++ == 0) {
 			s->progress++;
-			sched_event(s, t, MODSIM_SEV_WAIT, -1, t->last_mod, -1, w->what);
+			modsim_sched_event(s, t, MODSIM_SEV_WAIT, -1, t->last_mod, -1, w->what);
 		}
 		t->waiting = true;
 		t->checked = s->progress;
 	} else {
 		t->waiting = false;
 		s->progress++;
-		sched_event(s, t, MODSIM_SEV_POINT, at, m, count, NULL);
+		modsim_sched_event(s, t, MODSIM_SEV_POINT, at, m, count, NULL);
 	}
 	sched_decide_locked(s, t, at);
 	err = atomic_load(&s->controlling) ? 0 : -ECANCELED;
@@ -557,7 +450,7 @@ void modsim_sched_violation(struct modsim_kernel *k, const struct modsim_violati
 		s->end_pending = MODSIM_SEND_VIOLATION;
 		s->rep.violation_thread = (int)t->id;
 		s->rep.violation_point = v->point >= 0 ? v->point : t->last_point;
-		sched_event(s, t, MODSIM_SEV_VIOLATION, s->rep.violation_point, t->last_mod, -1,
+		modsim_sched_event(s, t, MODSIM_SEV_VIOLATION, s->rep.violation_point, t->last_mod, -1,
 			    modsim_vkind_name(v->kind));
 		s->rep.schedule.expect = (int)v->kind;
 		s->rep.schedule.expect_step = s->rep.steps;
@@ -691,17 +584,6 @@ int modsim_sched_wait_end(struct modsim_sched *s)
 	return err;
 }
 
-void modsim_sched_report_take(struct modsim_sched *s, struct modsim_sched_report *out)
-{
-	pthread_mutex_lock(&s->lock);
-	*out = s->rep;
-	for (unsigned int i = 0; i < s->n; i++)
-		snprintf(out->thread_name[i], sizeof(out->thread_name[i]), "%s", s->t[i].name);
-	out->divergences = modsim_sched_policy_divergences(&s->pol);
-	memset(&s->rep, 0, sizeof(s->rep));
-	pthread_mutex_unlock(&s->lock);
-}
-
 void modsim_sched_destroy(struct modsim_sched *s)
 {
 	if (!s)
@@ -715,32 +597,4 @@ void modsim_sched_destroy(struct modsim_sched *s)
 	pthread_cond_destroy(&s->end_cond);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
-}
-
-MODSIM_API void modsim_sched_report_free(struct modsim_sched_report *r)
-{
-	modsim_schedule_free(&r->schedule);
-	free(r->log);
-	free(r->events);
-	free(r->mods);
-	r->log = NULL;
-	r->events = NULL;
-	r->mods = NULL;
-	r->nlog = r->nevents = r->nmods = 0;
-}
-
-const char *modsim_sched_at_name(int at)
-{
-	switch (at) {
-	case MODSIM_SCHED_AT_START:
-		return "start";
-	case MODSIM_SCHED_AT_END:
-		return "end";
-	case MODSIM_SCHED_AT_WAIT:
-		return "wait";
-	case MODSIM_SCHED_AT_YIELD:
-		return "yield";
-	default:
-		return modsim_point_name(at);
-	}
 }

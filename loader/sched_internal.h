@@ -91,7 +91,15 @@ struct modsim_sched {
 	unsigned long events_dropped, log_dropped, choices_dropped;
 };
 
-/* The default choice: @cur when it can run, else the next runnable id after it. */
-unsigned int modsim_sched_default(uint64_t runnable, unsigned int cur, unsigned int n);
+/*
+ * The record of a run (sched_record.c), all with s->lock held: an event of
+ * thread @t for the trace (only when it is asked for), a step for the log
+ * (likewise), a non-default choice for the schedule.
+ */
+void modsim_sched_event(struct modsim_sched *s, struct sched_thread *t, enum modsim_sched_ev kind,
+			int point, struct modsim_mod *m, long count, const char *what);
+void modsim_sched_log(struct modsim_sched *s, uint64_t runnable, unsigned int cur,
+		      unsigned int chosen, int point);
+void modsim_sched_keep_choice(struct modsim_sched *s, uint32_t decision, unsigned int thread);
 
 #endif /* MODSIM_SCHED_INTERNAL_H */
