@@ -288,7 +288,7 @@ static void trial_fill_sched(struct modsim_matrix_trial *t, const struct modsim_
 	t->depth = rc->sched == MODSIM_SCHED_PCT ? res->sched.depth : 0;
 	t->steps = res->sched.budget;
 	t->sched_steps = res->sched.steps;
-	if (!t->violations)
+	if (!t->violations || res->sched.unkept_choices)
 		return;
 	modsim_run_schedule(rc, res, &s);
 	if (!modsim_schedule_encode(&s, &tok) && strlen(tok) < sizeof(t->token))

@@ -47,6 +47,12 @@ static int ctl_verify(const struct modsim_run_config *cfg, struct modsim_run_res
 		r->verified = modsim_sched_compare(r, &again->sched, &where, r->verify_msg,
 						   sizeof(r->verify_msg));
 		r->diverged_at = r->verified ? 0 : where;
+		if (r->verified && (r->unkept_steps || again->sched.unkept_steps)) {
+			r->verified = 0;
+			snprintf(r->verify_msg, sizeof(r->verify_msg),
+				 "the step logs did not fit (%u and %u steps not kept): not compared",
+				 r->unkept_steps, again->sched.unkept_steps);
+		}
 		if (r->verified && again->sched.divergences) {
 			r->verified = 0;
 			snprintf(r->verify_msg, sizeof(r->verify_msg),

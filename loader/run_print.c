@@ -95,7 +95,7 @@ static char *run_token(const struct modsim_run_config *cfg, const struct modsim_
 	struct modsim_schedule s;
 	char *tok = NULL;
 
-	if (res->sched.policy == MODSIM_SCHED_OFF)
+	if (res->sched.policy == MODSIM_SCHED_OFF || res->sched.unkept_choices)
 		return NULL;
 	modsim_run_schedule(cfg, res, &s);
 	if (modsim_schedule_encode(&s, &tok))
@@ -138,8 +138,13 @@ static void text_sched(FILE *f, const struct modsim_run_result *res, const char 
 		fprintf(f, "verify-replay: the replay took the same %u steps\n", r->nlog);
 	else if (r->verified == 0)
 		fprintf(f, "verify-replay: DIVERGED: %s\n", r->verify_msg);
+	if (r->unkept_events || r->unkept_steps || r->unkept_choices)
+		fprintf(f, "not kept (memory or the caps): %u trace events, %u logged steps, %u choices\n",
+			r->unkept_events, r->unkept_steps, r->unkept_choices);
 	if (tok)
 		fprintf(f, "replay: modsim run --replay %s\n", tok);
+	else if (r->unkept_choices)
+		fprintf(f, "replay: none: the schedule's choices did not all fit; the repeat line reruns it\n");
 }
 
 /* A free-running trial's violation, and the controlled schedule found to replay one. */
@@ -407,6 +412,9 @@ static void json_sched(struct jw *w, const struct modsim_run_config *cfg,
 	       r->violation_point >= 0 ? modsim_point_name(r->violation_point) : "");
 	jw_str(w, "stuck", r->end == MODSIM_SEND_DEADLOCK ? r->lost : "");
 	jw_u64(w, "divergences", r->divergences);
+	jw_u64(w, "unkept_events", r->unkept_events);
+	jw_u64(w, "unkept_steps", r->unkept_steps);
+	jw_u64(w, "unkept_choices", r->unkept_choices);
 	jw_int(w, "reproduced", r->reproduced);
 	jw_int(w, "verified", r->verified);
 	jw_u64(w, "diverged_at", r->diverged_at);

@@ -39,7 +39,8 @@ MODSIM_API int modsim_sched_hunt(const struct modsim_run_config *cell, int kind,
 			break;
 		out->tries++;
 		got = res->sched.schedule.expect;
-		if (res->sched.end == MODSIM_SEND_VIOLATION || res->sched.end == MODSIM_SEND_DEADLOCK) {
+		if ((res->sched.end == MODSIM_SEND_VIOLATION || res->sched.end == MODSIM_SEND_DEADLOCK) &&
+		    !res->sched.unkept_choices) {
 			modsim_run_schedule(&cfg, res, &s);
 			if (modsim_schedule_encode(&s, &tok))
 				tok = NULL;

@@ -88,7 +88,6 @@ struct modsim_sched {
 	uint32_t events_cap, log_cap, choices_cap, mods_cap, mod_ptr_cap, mod_count_cap;
 	struct modsim_mod **mod_ptr; /* rep.mods[i] is the record mod_ptr[i] */
 	long *mod_count;             /* the last count traced per module */
-	unsigned long events_dropped, log_dropped, choices_dropped;
 };
 
 /*

@@ -67,7 +67,7 @@ void modsim_sched_event(struct modsim_sched *s, struct sched_thread *t, enum mod
 	mi = sched_mod_index(s, m);
 	if (!grow((void **)&r->events, &s->events_cap, r->nevents + 2, sizeof(*r->events),
 		  SCHED_MAX_EVENTS)) {
-		s->events_dropped++;
+		s->rep.unkept_events++;
 		return;
 	}
 	e = &r->events[r->nevents++];
@@ -91,7 +91,7 @@ void modsim_sched_log(struct modsim_sched *s, uint64_t runnable, unsigned int cu
 	if (!s->cfg.log)
 		return;
 	if (!grow((void **)&r->log, &s->log_cap, r->nlog + 1, sizeof(*r->log), SCHED_MAX_LOG)) {
-		s->log_dropped++;
+		s->rep.unkept_steps++;
 		return;
 	}
 	r->log[r->nlog++] = (struct modsim_sched_step){ .runnable = runnable,
@@ -107,7 +107,7 @@ void modsim_sched_keep_choice(struct modsim_sched *s, uint32_t decision, unsigne
 
 	if (!grow((void **)&sc->choices, &s->choices_cap, sc->nchoices + 1, sizeof(*sc->choices),
 		  SCHED_MAX_LOG)) {
-		s->choices_dropped++;
+		s->rep.unkept_choices++;
 		return;
 	}
 	sc->choices[sc->nchoices++] = (struct modsim_sched_choice){ .decision = decision,

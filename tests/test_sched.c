@@ -393,6 +393,37 @@ static void test_modsim_run_sched_trace_events(void **state)
 	assert_true(in_module > 0);
 }
 
+/* A schedule whose choices did not all fit makes no token, and the report says what was not kept. */
+static void test_modsim_run_print_unkept_choices_no_token(void **state)
+{
+	struct fixture *fx = *state;
+	char *text = NULL;
+	size_t len;
+	FILE *f;
+
+	cell(&fx->cfg, "none", "unload-race", MODSIM_SCHED_PCT);
+	fx->cfg.seed = 1;
+	run_ok(&fx->cfg, &fx->res);
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	modsim_run_print(f, MODSIM_FMT_TEXT, &fx->cfg, &fx->res);
+	fclose(f);
+	assert_non_null(strstr(text, "replay: modsim run --replay ms1."));
+	assert_null(strstr(text, "not kept"));
+	free(text);
+
+	fx->res.sched.unkept_choices = 2;
+	fx->res.sched.unkept_events = 5;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	modsim_run_print(f, MODSIM_FMT_TEXT, &fx->cfg, &fx->res);
+	fclose(f);
+	assert_null(strstr(text, "--replay ms1."));
+	assert_non_null(strstr(text, "not kept (memory or the caps): 5 trace events, 0 logged steps, 2 choices"));
+	assert_non_null(strstr(text, "replay: none: the schedule's choices did not all fit"));
+	free(text);
+}
+
 /* Configurations a controlled trial refuses, with a reason. */
 static void test_modsim_run_sched_bad_config(void **state)
 {
@@ -433,6 +464,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_modsim_shrink_rejects_passing_schedule, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_run_sched_trace_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modsim_run_print_unkept_choices_no_token, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_run_sched_bad_config, setup, teardown),
 	};
 

@@ -196,6 +196,10 @@ struct modsim_sched_mod {
  * @events, @nevents, @mods, @nmods: the trace, when asked for
  * @lost:        for MODSIM_SEND_DEADLOCK and MODSIM_SEND_LOST: every
  *               thread and where it stood
+ * @unkept_events/@unkept_steps/@unkept_choices: records that did not fit
+ *               (memory, or the caps: 4M events, 16M steps or choices);
+ *               a schedule with unkept choices does not replay, and no
+ *               token is made of it
  *
  * Filled by `modsim run`, not by the scheduler:
  * @verified:    -1 not checked; 1 a replay of the schedule took the same
@@ -224,6 +228,7 @@ struct modsim_sched_report {
 	struct modsim_sched_mod *mods;
 	uint32_t nmods;
 	char lost[256];
+	uint32_t unkept_events, unkept_steps, unkept_choices;
 	int verified;
 	uint32_t diverged_at;
 	char verify_msg[256];
