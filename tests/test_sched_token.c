@@ -14,6 +14,8 @@
 
 #include "internal.h"
 
+#include "token_payload.h"
+
 /* The example in sched_token.c's comment (format 2). */
 #define TOKEN_EXAMPLE "ms1.AgRub25lC3VubG9hZC1yYWNlAgcBA9APAawGA4IEgAWECK03"
 
@@ -95,104 +97,13 @@ static void assert_decode_fails(const char *tok, const char *needle)
 		assert_error_has(needle);
 }
 
-/*
- * An independent writer of the documented format, to make tokens the
- * encoder never would: payload bytes in, "ms1." + base64url(payload, CRC) out.
- */
-struct payload {
-	uint8_t b[4096];
-	size_t n;
-};
-
-static void pl_byte(struct payload *p, uint8_t v)
+/* The token of payload @p must fail to decode the same way. */
+static void assert_payload_fails(const struct payload *p, const char *needle)
 {
-	assert_true(p->n < sizeof(p->b));
-	p->b[p->n++] = v;
-}
+	char *tok = pl_token(p);
 
-static void pl_varint(struct payload *p, uint64_t v)
-{
-	for (; v >= 0x80; v >>= 7)
-		pl_byte(p, (uint8_t)(v | 0x80));
-	pl_byte(p, (uint8_t)v);
-}
-
-static void pl_string(struct payload *p, const char *s)
-{
-	size_t len = strlen(s);
-
-	pl_varint(p, len);
-	while (len--)
-		pl_byte(p, (uint8_t)*s++);
-}
-
-/* Version 1 through nchoices: the example's header with @nchoices choices to follow. */
-/* A format-1 header (no runs), which decoders still read. */
-static void pl_header_v(struct payload *p, uint8_t version, uint64_t nchoices)
-{
-	p->n = 0;
-	pl_byte(p, version);
-	pl_string(p, "none");
-	pl_string(p, "unload-race");
-	pl_varint(p, 2);    /* workers */
-	pl_varint(p, 7);    /* seed */
-	pl_varint(p, 1);    /* policy: pct */
-	pl_varint(p, 3);    /* depth */
-	pl_varint(p, 2000); /* steps */
-	pl_varint(p, 1);    /* expect 0, plus 1 */
-	pl_varint(p, 812);  /* expect_step */
-	pl_varint(p, nchoices);
-}
-
-static void pl_header(struct payload *p, uint64_t nchoices)
-{
-	pl_header_v(p, 1, nchoices);
-}
-
-static uint16_t test_crc16(const uint8_t *p, size_t len)
-{
-	uint16_t crc = 0xffff;
-	int bit;
-
-	while (len--) {
-		crc ^= (uint16_t)(*p++ << 8);
-		for (bit = 0; bit < 8; bit++)
-			crc = (uint16_t)(crc & 0x8000 ? crc << 1 ^ 0x1021 : crc << 1);
-	}
-	return crc;
-}
-
-static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* The token of @p's first @n bytes, checksummed (malloc'ed). */
-static char *pl_token_n(const struct payload *p, size_t n)
-{
-	uint8_t bytes[sizeof(p->b) + 2];
-	uint16_t crc = test_crc16(p->b, n);
-	char *tok = malloc(4 + (n + 4) / 3 * 4 + 1), *o;
-	size_t i, bits = 0;
-	uint32_t acc = 0;
-
-	assert_non_null(tok);
-	memcpy(bytes, p->b, n);
-	bytes[n] = (uint8_t)(crc >> 8);
-	bytes[n + 1] = (uint8_t)crc;
-	strcpy(tok, "ms1.");
-	o = tok + 4;
-	for (i = 0; i < n + 2; i++) {
-		acc = acc << 8 | bytes[i];
-		for (bits += 8; bits >= 6; bits -= 6)
-			*o++ = alphabet[acc >> (bits - 6) & 63];
-	}
-	if (bits)
-		*o++ = alphabet[acc << (6 - bits) & 63];
-	*o = '\0';
-	return tok;
-}
-
-static char *pl_token(const struct payload *p)
-{
-	return pl_token_n(p, p->n);
+	assert_decode_fails(tok, needle);
+	free(tok);
 }
 
 static void test_crc16_check_value(void **state)
@@ -344,29 +255,22 @@ static void test_schedule_encode_runs(void **state)
 static void test_schedule_decode_bad_runs(void **state)
 {
 	struct payload p;
-	char *tok;
 
 	pl_header_v(&p, 2, 3);
 	pl_varint(&p, (4 << 6 | 1) << 1 | 1);
 	pl_varint(&p, 5); /* 6 choices, 3 announced */
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "choice 0");
-	free(tok);
+	assert_payload_fails(&p, "choice 0");
 
 	pl_header_v(&p, 2, 3);
 	pl_varint(&p, (4 << 6 | 1) << 1 | 1);
 	pl_varint(&p, 0);
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "empty run");
-	free(tok);
+	assert_payload_fails(&p, "empty run");
 
 	pl_header_v(&p, 2, 3);
 	pl_varint(&p, (4 << 6 | 1) << 1 | 1);
 	pl_varint(&p, 1);
 	pl_varint(&p, (0 << 6 | 1) << 1); /* the third at the second's decision */
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "out of order");
-	free(tok);
+	assert_payload_fails(&p, "out of order");
 }
 
 static void test_schedule_decode_wrong_prefix(void **state)
@@ -536,45 +440,34 @@ static void test_schedule_decode_truncated_field(void **state)
 static void test_schedule_decode_bad_version(void **state)
 {
 	struct payload p;
-	char *tok;
 
 	pl_header(&p, 0);
 	p.b[0] = 3;
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "schedule token: version 3 is not supported");
-	free(tok);
+	assert_payload_fails(&p, "schedule token: version 3 is not supported");
 	p.b[0] = 0;
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "schedule token: version 0 is not supported");
-	free(tok);
+	assert_payload_fails(&p, "schedule token: version 0 is not supported");
 }
 
 static void test_schedule_decode_trailing_bytes(void **state)
 {
 	struct payload p;
-	char *tok;
 
 	pl_header(&p, 0);
 	pl_byte(&p, 0);
 	pl_byte(&p, 0x41);
 	pl_byte(&p, 7);
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "schedule token: 3 bytes after the last field");
-	free(tok);
+	assert_payload_fails(&p, "schedule token: 3 bytes after the last field");
 }
 
 static void test_schedule_decode_out_of_order(void **state)
 {
 	struct payload p;
-	char *tok;
 
 	pl_header(&p, 3);
 	pl_varint(&p, 4 << 6 | 1);
 	pl_varint(&p, 5 << 6 | 0);
 	pl_varint(&p, 0 << 6 | 2); /* decision 9 again */
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "schedule token: choice 2 out of order");
-	free(tok);
+	assert_payload_fails(&p, "schedule token: choice 2 out of order");
 }
 
 static void test_schedule_decode_decision_overflow(void **state)
@@ -585,9 +478,7 @@ static void test_schedule_decode_decision_overflow(void **state)
 	pl_header(&p, 2);
 	pl_varint(&p, (uint64_t)UINT32_MAX << 6 | 1);
 	pl_varint(&p, 1 << 6 | 0);
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "schedule token: choice 1 has a decision past 4294967295");
-	free(tok);
+	assert_payload_fails(&p, "schedule token: choice 1 has a decision past 4294967295");
 	pl_header(&p, 1);
 	pl_varint(&p, ((uint64_t)UINT32_MAX + 1) << 6);
 	tok = pl_token(&p);
@@ -599,12 +490,8 @@ static void test_schedule_decode_decision_overflow(void **state)
 static void test_schedule_decode_bad_policy(void **state)
 {
 	struct payload p;
-	char *tok;
 
-	p.n = 0;
-	pl_byte(&p, 1);
-	pl_string(&p, "none");
-	pl_string(&p, "unload-race");
+	pl_start(&p, 1, "none", "unload-race");
 	pl_varint(&p, 2);
 	pl_varint(&p, 7);
 	pl_varint(&p, 4); /* policy */
@@ -613,125 +500,85 @@ static void test_schedule_decode_bad_policy(void **state)
 	pl_varint(&p, 0);
 	pl_varint(&p, 0);
 	pl_varint(&p, 0);
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "schedule token: policy 4 is out of range (at most 3)");
-	free(tok);
+	assert_payload_fails(&p, "schedule token: policy 4 is out of range (at most 3)");
 }
 
 static void test_schedule_decode_field_too_large(void **state)
 {
 	struct payload p;
-	char *tok;
 	int i;
 
 	/* workers past UINT_MAX */
-	p.n = 0;
-	pl_byte(&p, 1);
-	pl_string(&p, "none");
-	pl_string(&p, "x");
+	pl_start(&p, 1, "none", "x");
 	pl_varint(&p, (uint64_t)UINT32_MAX + 1);
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "schedule token: workers 4294967296 is out of range");
-	free(tok);
+	assert_payload_fails(&p, "schedule token: workers 4294967296 is out of range");
 
 	/* a seed of 11 varint bytes */
-	p.n = 0;
-	pl_byte(&p, 1);
-	pl_string(&p, "none");
-	pl_string(&p, "x");
+	pl_start(&p, 1, "none", "x");
 	pl_varint(&p, 2);
 	for (i = 0; i < 10; i++)
 		pl_byte(&p, 0xff);
 	pl_byte(&p, 0x01);
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "schedule token: seed does not fit in 64 bits");
-	free(tok);
+	assert_payload_fails(&p, "schedule token: seed does not fit in 64 bits");
 
 	/* expect + 1 past INT_MAX + 1 */
-	p.n = 0;
-	pl_byte(&p, 1);
-	pl_string(&p, "none");
-	pl_string(&p, "x");
+	pl_start(&p, 1, "none", "x");
 	pl_varint(&p, 2);
 	pl_varint(&p, 7);
 	pl_varint(&p, 1);
 	pl_varint(&p, 3);
 	pl_varint(&p, 2000);
 	pl_varint(&p, (uint64_t)INT32_MAX + 2);
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "schedule token: expect 2147483649 is out of range");
-	free(tok);
+	assert_payload_fails(&p, "schedule token: expect 2147483649 is out of range");
 }
 
 static void test_schedule_decode_long_string(void **state)
 {
 	struct payload p;
-	char *tok;
 	int i;
 
-	p.n = 0;
-	pl_byte(&p, 1);
+	pl_start(&p, 1, NULL, NULL);
 	pl_varint(&p, 256);
 	for (i = 0; i < 256; i++)
 		pl_byte(&p, 'a');
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "schedule token: strategy is 256 bytes long (at most 255)");
-	free(tok);
+	assert_payload_fails(&p, "schedule token: strategy is 256 bytes long (at most 255)");
 
-	p.n = 0;
-	pl_byte(&p, 1);
-	pl_string(&p, "none");
+	pl_start(&p, 1, "none", NULL);
 	pl_varint(&p, UINT64_MAX);
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "schedule token: scenario is 18446744073709551615 bytes long");
-	free(tok);
+	assert_payload_fails(&p, "schedule token: scenario is 18446744073709551615 bytes long");
 }
 
 static void test_schedule_decode_nul_in_string(void **state)
 {
 	struct payload p;
-	char *tok;
 
-	p.n = 0;
-	pl_byte(&p, 1);
-	pl_string(&p, "none");
+	pl_start(&p, 1, "none", NULL);
 	pl_varint(&p, 3);
 	pl_byte(&p, 'a');
 	pl_byte(&p, 0);
 	pl_byte(&p, 'b');
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "schedule token: scenario holds a NUL byte");
-	free(tok);
+	assert_payload_fails(&p, "schedule token: scenario holds a NUL byte");
 }
 
 /* A count the bytes cannot hold is refused before anything is allocated for it. */
 static void test_schedule_decode_huge_nchoices(void **state)
 {
 	struct payload p;
-	char *tok;
 
 	pl_header(&p, 1u << 24);
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "schedule token: truncated (field choices: 16777216 announced");
-	free(tok);
+	assert_payload_fails(&p, "schedule token: truncated (field choices: 16777216 announced");
 
 	pl_header(&p, (1u << 24) + 1);
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "schedule token: nchoices 16777217 is out of range");
-	free(tok);
+	assert_payload_fails(&p, "schedule token: nchoices 16777217 is out of range");
 
 	pl_header(&p, UINT64_MAX);
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "nchoices 18446744073709551615 is out of range");
-	free(tok);
+	assert_payload_fails(&p, "nchoices 18446744073709551615 is out of range");
 
 	pl_header(&p, 4);
 	pl_varint(&p, 1 << 6);
 	pl_varint(&p, 1 << 6);
 	pl_varint(&p, 1 << 6);
-	tok = pl_token(&p);
-	assert_decode_fails(tok, "truncated (field choices: 4 announced, at most 3 bytes left)");
-	free(tok);
+	assert_payload_fails(&p, "truncated (field choices: 4 announced, at most 3 bytes left)");
 }
 
 /* Random payloads with a good checksum: decode succeeds or fails cleanly (for the sanitizers). */
