@@ -374,12 +374,11 @@ MODSIM_API int modsim_wait_quiescence(struct modsim_kernel *k)
 		if (!left)
 			break;
 		if (modsim_sched_controlled(k)) {
-			if (modsim_sched_wait(k, &qw))
-				err = modsim_err(-ETIMEDOUT, "wait for quiescence: %u thread(s) still online when the controlled schedule ended",
-						 left);
-			if (err)
-				break;
-			continue;
+			if (!modsim_sched_wait(k, &qw))
+				continue;
+			err = modsim_err(-ETIMEDOUT, "wait for quiescence: %u thread(s) still online when the controlled schedule ended",
+					 left);
+			break;
 		}
 		if (modsim_now_ns() >= until) {
 			err = modsim_err(-ETIMEDOUT,

@@ -195,6 +195,7 @@ MODSIM_API int del_timer(struct timer_list *t)
 static bool timer_sync_locked(struct modsim_timer *kt)
 {
 	struct modsim_timer_state *ts = kt->ts;
+	struct modsim_sched_waiter w = { .what = "timer callback running" };
 	bool was = timer_disarm(kt);
 
 	if (!kt->running || timer_current == kt)
@@ -203,8 +204,6 @@ static bool timer_sync_locked(struct modsim_timer *kt)
 	modsim_point_hit(ts->k, MODSIM_PT_UNLOAD_WAIT, kt->owner);
 	pthread_mutex_lock(&ts->lock);
 	timer_disarm(kt);
-	struct modsim_sched_waiter w = { .what = "timer callback running" };
-
 	while (kt->running && modsim_sched_controlled(ts->k)) {
 		int err;
 
