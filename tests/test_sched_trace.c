@@ -440,15 +440,21 @@ static void test_sched_trace_json_empty(void **state)
 	free(json);
 }
 
-static void test_sched_trace_json_write_error(void **state)
+/* A file opened read-only: every write fails, and so must @fn, with -EIO. */
+static void assert_readonly_fails(writer_fn fn)
 {
 	struct modsim_sched_report r;
 	FILE *f = fopen("/dev/null", "r");
 
 	assert_non_null(f);
 	make_report(&r);
-	assert_int_equal(modsim_sched_trace_json(&r, f), -EIO);
+	assert_int_equal(fn(&r, f), -EIO);
 	fclose(f);
+}
+
+static void test_sched_trace_json_write_error(void **state)
+{
+	assert_readonly_fails(modsim_sched_trace_json);
 }
 
 static void test_sched_timeline_svg_shape(void **state)
@@ -565,13 +571,7 @@ static void test_sched_timeline_svg_empty(void **state)
 
 static void test_sched_timeline_svg_write_error(void **state)
 {
-	struct modsim_sched_report r;
-	FILE *f = fopen("/dev/null", "r");
-
-	assert_non_null(f);
-	make_report(&r);
-	assert_int_equal(modsim_sched_timeline_svg(&r, f), -EIO);
-	fclose(f);
+	assert_readonly_fails(modsim_sched_timeline_svg);
 }
 
 /* A device that takes nothing: the writes buffer, and a flush fails (ENOSPC). */
