@@ -272,8 +272,10 @@ static void fault_install(void)
  * Install the handler once, and put it back whenever someone replaced it
  * since: test harnesses do (cmocka 1.1 installs its own SIGSEGV/SIGBUS
  * handler around every test, setup and teardown, and restores the previous
- * one after).  Two sigaction() calls; the loader calls this on every load
- * and unload, and threads on their first CPU slot.
+ * one after).  Two sigaction() calls; the loader calls this once at the
+ * start of every load, unload and optional hook, and threads when they
+ * start.  Nothing between those points and the module code they run
+ * gives a harness the chance to swap the handler.
  */
 int modsim_fault_init(void)
 {
@@ -295,19 +297,18 @@ int modsim_fault_init(void)
 	return 0;
 }
 
-int modsim_fault_thread_init(void)
+int modsim_fault_thread_stack(void)
 {
-	long min = sysconf(_SC_MINSIGSTKSZ);
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t len = FAULT_ALTSTACK_MIN;
+	size_t page, len = FAULT_ALTSTACK_MIN;
 	stack_t ss, old;
+	long min;
 	void *p;
-	int err = modsim_fault_init();
+	int err;
 
-	if (err)
-		return err;
 	if (tls_altstack)
 		return 0;
+	min = sysconf(_SC_MINSIGSTKSZ);
+	page = (size_t)sysconf(_SC_PAGESIZE);
 	if (min > 0 && (size_t)min * 4 > len)
 		len = (size_t)min * 4;
 	len = (len + page - 1) & ~(page - 1);
@@ -335,6 +336,13 @@ int modsim_fault_thread_init(void)
 	tls_altstack = p;
 	tls_altstack_len = len + page;
 	return 0;
+}
+
+int modsim_fault_thread_init(void)
+{
+	int err = modsim_fault_init();
+
+	return err ? err : modsim_fault_thread_stack();
 }
 
 void modsim_fault_thread_fini(void)

@@ -80,7 +80,8 @@ struct modsim_mod {
 	/* Unload waiting (modsim_mod_wait); see kernel->wait_lock. */
 	_Atomic int waiting;
 
-	/* All generations, oldest first. Under kernel->list_lock. */
+	/* Next on the kernel list this generation is on (mods, gone or
+	 * gone_mapped).  Under kernel->list_lock. */
 	struct modsim_mod *next;
 };
 
@@ -135,12 +136,20 @@ struct modsim_kernel {
 	pthread_mutex_t load_mutex;
 
 	/*
-	 * list_lock protects the list of generations (mods, mods_tail) and
-	 * next_generation.  Taken for lookups (lsmod, modsim_find) and to
-	 * append; never held while calling module code.
+	 * list_lock protects the lists of generations and next_generation.
+	 * Taken for lookups (lsmod, modsim_find), to append and to retire;
+	 * never held while calling module code.
+	 *
+	 * mods holds the generations that are not gone (oldest first), so
+	 * lookups and loads cost the same after a million cycles as after
+	 * one.  A generation moves off it when it is released: to
+	 * gone_mapped if its memory stays mapped (glibc pinned it, or a
+	 * preset keeps it), else to gone.  Gone records stay allocated until
+	 * the kernel is destroyed: a stale caller may still hold one.
 	 */
 	pthread_mutex_t list_lock;
 	struct modsim_mod *mods, *mods_tail;
+	struct modsim_mod *gone, *gone_mapped; /* newest first */
 	unsigned long next_generation;
 
 	/*
@@ -387,6 +396,8 @@ struct modsim_guard {
 /* Install the process-wide SIGSEGV/SIGBUS handler (idempotent). */
 int modsim_fault_init(void);
 /* Give the calling thread an alternate signal stack (idempotent per thread). */
+int modsim_fault_thread_stack(void);
+/* Both: the handler re-armed, and the calling thread's alternate stack. */
 int modsim_fault_thread_init(void);
 /* Free the calling thread's alternate stack (threads that end call it). */
 void modsim_fault_thread_fini(void);
@@ -522,8 +533,19 @@ static inline struct modsim_mod *modsim_owner(struct module *owner)
 /* ---- load and unload (load.c, unload.c, release.c) ---- */
 
 /* Free a generation: remove exports and deps, close it into quarantine,
- * state GONE.  With load_mutex held. */
+ * state GONE, off the kernel's list onto a gone one.  With load_mutex held. */
 void modsim_mod_release(struct modsim_mod *m);
+
+/* The newest generation in any state, or NULL.  With list_lock held. */
+static inline struct modsim_mod *modsim_mod_newest(struct modsim_kernel *k)
+{
+	struct modsim_mod *lists[] = { k->mods_tail, k->gone, k->gone_mapped }, *n = NULL;
+
+	for (unsigned int i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (lists[i] && (!n || lists[i]->generation > n->generation))
+			n = lists[i];
+	return n;
+}
 /* Report and remove the registrations @m left behind (every subsystem). */
 void modsim_mod_sweep(struct modsim_mod *m);
 

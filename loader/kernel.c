@@ -171,35 +171,31 @@ free_kernel:
 	return err;
 }
 
-/* The @i-th generation (oldest is 0).  Must be called with k->load_mutex held,
- * which keeps the list from growing. */
-static struct modsim_mod *nth_mod(struct modsim_kernel *k, unsigned int i)
+/*
+ * The newest generation on the list that is not STUCK, or NULL.  Must be
+ * called with k->load_mutex held, which keeps the list from changing.
+ */
+static struct modsim_mod *newest_unstuck(struct modsim_kernel *k)
 {
-	struct modsim_mod *m = k->mods;
+	struct modsim_mod *m, *found = NULL;
 
-	while (m && i--)
-		m = m->next;
-	return m;
+	for (m = k->mods; m; m = m->next)
+		if (modsim_mod_state(m) != MODSIM_STATE_STUCK)
+			found = m;
+	return found;
 }
 
 /*
  * Force every generation that is not GONE or STUCK out, newest first, so
- * that users go before the modules they import from.  Must be called with
+ * that users go before the modules they import from.  A released
+ * generation leaves the list, so this ends.  Must be called with
  * k->load_mutex held.
  */
 static void unload_all(struct modsim_kernel *k)
 {
-	unsigned int n = 0;
 	struct modsim_mod *m;
 
-	for (m = k->mods; m; m = m->next)
-		n++;
-	while (n--) {
-		m = nth_mod(k, n);
-		enum modsim_state s = modsim_mod_state(m);
-
-		if (s == MODSIM_STATE_GONE || s == MODSIM_STATE_STUCK)
-			continue;
+	while ((m = newest_unstuck(k))) {
 		modsim_mod_set_state(m, MODSIM_STATE_GOING);
 		modsim_mod_run_exit(m);
 		if (modsim_mod_state(m) == MODSIM_STATE_STUCK)
@@ -210,16 +206,17 @@ static void unload_all(struct modsim_kernel *k)
 }
 
 /*
- * Free every record, except those of STUCK generations: a thread may still
- * be inside their code and come back to the record, so they are left
- * allocated (and mapped) on purpose.  Returns whether any was left.
+ * Free every record on the list from @m, except those of STUCK
+ * generations: a thread may still be inside their code and come back to
+ * the record, so they are left allocated (and mapped) on purpose.
+ * Returns whether any was left.
  */
-static bool free_records(struct modsim_kernel *k)
+static bool free_list(struct modsim_mod *m)
 {
-	struct modsim_mod *m, *next;
+	struct modsim_mod *next;
 	bool stuck = false;
 
-	for (m = k->mods; m; m = next) {
+	for (; m; m = next) {
 		next = m->next;
 		if (modsim_mod_state(m) == MODSIM_STATE_STUCK) {
 			stuck = true;
@@ -231,7 +228,17 @@ static bool free_records(struct modsim_kernel *k)
 		free(m->priv);
 		free(m);
 	}
-	k->mods = k->mods_tail = NULL;
+	return stuck;
+}
+
+/* Free the records of every generation, live or gone; see free_list. */
+static bool free_records(struct modsim_kernel *k)
+{
+	bool stuck = free_list(k->mods);
+
+	free_list(k->gone);
+	free_list(k->gone_mapped);
+	k->mods = k->mods_tail = k->gone = k->gone_mapped = NULL;
 	return stuck;
 }
 
@@ -243,6 +250,7 @@ MODSIM_API void modsim_kernel_destroy(struct modsim_kernel *k)
 		return;
 	modsim_workers_fini(k);
 
+	modsim_fault_init(); /* re-arm: see there */
 	pthread_mutex_lock(&k->load_mutex);
 	unload_all(k);
 	pthread_mutex_unlock(&k->load_mutex);
@@ -268,12 +276,18 @@ MODSIM_API void modsim_kernel_destroy(struct modsim_kernel *k)
 }
 
 /* Is any generation loaded under @s still around (in any state)?  Under list_lock. */
-static bool strategy_in_use(struct modsim_kernel *k, const struct modsim_strategy *s)
+static bool strategy_in_list(const struct modsim_mod *m, const struct modsim_strategy *s)
 {
-	for (struct modsim_mod *m = k->mods; m; m = m->next)
+	for (; m; m = m->next)
 		if (m->strat == s)
 			return true;
 	return false;
+}
+
+static bool strategy_in_use(struct modsim_kernel *k, const struct modsim_strategy *s)
+{
+	return strategy_in_list(k->mods, s) || strategy_in_list(k->gone, s) ||
+	       strategy_in_list(k->gone_mapped, s);
 }
 
 MODSIM_API int modsim_set_strategy(struct modsim_kernel *k, const char *name)
@@ -287,9 +301,7 @@ MODSIM_API int modsim_set_strategy(struct modsim_kernel *k, const char *name)
 		return modsim_err(-ENOENT, "strategy: no name given");
 	pthread_mutex_lock(&k->load_mutex);
 	pthread_mutex_lock(&k->list_lock);
-	for (m = k->mods; m; m = m->next)
-		if (modsim_mod_state(m) != MODSIM_STATE_GONE)
-			break;
+	m = k->mods;
 	pthread_mutex_unlock(&k->list_lock);
 	if (m) {
 		err = modsim_err(-EBUSY, "strategy %s: refused while %s is %s (its counts follow %s's rules)",
@@ -346,7 +358,7 @@ MODSIM_API struct modsim_mod *modsim_find(struct modsim_kernel *k, const char *n
 
 	pthread_mutex_lock(&k->list_lock);
 	for (m = k->mods; m; m = m->next)
-		if (modsim_mod_state(m) != MODSIM_STATE_GONE && !strcmp(m->name, name))
+		if (!strcmp(m->name, name))
 			break;
 	pthread_mutex_unlock(&k->list_lock);
 	return m;

@@ -22,7 +22,11 @@ static int need_msg(int err, const char *spec, const char *what)
 	return err;
 }
 
-/* Is @path a regular file that starts like an ELF object? */
+/*
+ * Is @path a regular file that starts like an ELF object?  Asked only
+ * after dlopen failed, to say why in plainer words than the dynamic
+ * linker: a good load pays nothing for it.
+ */
 static int check_file(const char *spec, const char *path)
 {
 	unsigned char magic[sizeof(elf_magic)];
@@ -80,14 +84,10 @@ static struct modsim_mod *mapped_as(struct modsim_kernel *k, void *handle)
 
 	if (dlinfo(handle, RTLD_DI_LINKMAP, &lm))
 		lm = NULL;
-	for (m = k->mods; m; m = m->next) {
-		if (modsim_mod_state(m) != MODSIM_STATE_GONE) {
-			if (m->handle == handle)
-				return m;
-			continue;
-		}
-		if (!m->pinned && !m->keep)
-			continue;
+	for (m = k->mods; m; m = m->next)
+		if (m->handle == handle)
+			return m;
+	for (m = k->gone_mapped; m; m = m->next) {
 		if (m->handle == handle)
 			return m;
 		for (unsigned int i = 0; lm && i < m->nranges; i++)
@@ -101,7 +101,7 @@ static struct modsim_mod *mapped_as(struct modsim_kernel *k, void *handle)
 static struct modsim_mod *loaded_named(struct modsim_kernel *k, const char *name)
 {
 	for (struct modsim_mod *m = k->mods; m; m = m->next)
-		if (modsim_mod_state(m) != MODSIM_STATE_GONE && !strcmp(m->name, name))
+		if (!strcmp(m->name, name))
 			return m;
 	return NULL;
 }
@@ -201,8 +201,15 @@ static int load_locked(struct modsim_kernel *k, const char *spec, const char *pa
 
 	dlerror();
 	handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
-	if (!handle)
-		return dlopen_failed(spec, dlerror());
+	if (!handle) {
+		/* dlerror's text first: check_file makes no dl calls. */
+		const char *why = dlerror();
+		char saved[ERRBUF];
+
+		snprintf(saved, sizeof(saved), "%s", why ? why : "");
+		err = check_file(spec, path);
+		return err ? err : dlopen_failed(spec, saved[0] ? saved : NULL);
+	}
 
 	pthread_mutex_lock(&k->list_lock);
 	other = mapped_as(k, handle);
@@ -324,6 +331,8 @@ MODSIM_API int modsim_load(struct modsim_kernel *k, const char *spec, int nparam
 	if (nparams < 0 || (nparams && !params))
 		return modsim_err(-EINVAL, "insmod %s: bad parameter list", spec);
 
+	modsim_fault_init(); /* re-arm: see there */
+
 	/* Keep the last failure's message if this load succeeds. */
 	snprintf(saved, sizeof(saved), "%s", modsim_last_error());
 	modsim_err(0, "%s", "");
@@ -331,8 +340,6 @@ MODSIM_API int modsim_load(struct modsim_kernel *k, const char *spec, int nparam
 	err = modsim_modpath_resolve(k, spec, path, sizeof(path));
 	if (err)
 		need_msg(err, spec, "finding the module");
-	else
-		err = check_file(spec, path);
 
 	pthread_mutex_lock(&k->load_mutex);
 	if (!err)

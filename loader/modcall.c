@@ -63,7 +63,7 @@ static int guarded_call(struct modsim_mod *m, void *arg)
 	volatile int ret = 0;
 	int err;
 
-	modsim_fault_thread_init();
+	modsim_fault_thread_stack(); /* the handler: re-armed by load, unload, run_hook */
 	MODSIM_GUARDED(&g, m, MODSIM_SS_LOADER, h->name, ret = hook_call(m->desc, h));
 	err = modsim_guard_pop(&g);
 	return err ? err : ret;
@@ -95,6 +95,7 @@ MODSIM_API int modsim_mod_run_hook(struct modsim_mod *m, const char *hook)
 
 	if (!h || h == &hooks[0] || h == &hooks[1])
 		return modsim_err(-EINVAL, "%s: no optional module hook named %s", m->name, hook);
+	modsim_fault_init(); /* re-arm: see there */
 	return run(m, h, -ENOSYS);
 }
 

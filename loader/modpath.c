@@ -95,16 +95,13 @@ static bool try_candidate(const char *dir, size_t dlen, const char *spec, const 
 int modsim_modpath_resolve(struct modsim_kernel *k, const char *spec, char *out, size_t len)
 {
 	const char *dir, *colon;
-	struct stat st;
 	size_t dlen;
 
 	if (!spec || !*spec)
 		return modsim_err(-EINVAL, "insmod: empty module name");
 	if (strchr(spec, '/')) {
-		/* A path is taken as given. */
-		if (stat(spec, &st) != 0)
-			return modsim_err(errno == ENOENT || errno == ENOTDIR ? -ENOENT : -errno,
-					  "insmod %s: no such file", spec);
+		/* A path is taken as given; a missing file is reported when
+		 * dlopen fails on it (load.c's check_file). */
 		if (strlen(spec) >= len)
 			return modsim_err(-ENAMETOOLONG, "insmod %s: path too long", spec);
 		strcpy(out, spec);

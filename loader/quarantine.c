@@ -224,20 +224,57 @@ static bool object_covers(uintptr_t addr)
 	return dl_iterate_phdr(covers_cb, &addr) != 0;
 }
 
-static bool slot_reserve(struct range_slot *s)
+/* Map [@lo, @lo + @len) PROT_NONE, unless anything is mapped there already. */
+static bool span_reserve(uintptr_t lo, size_t len)
 {
-	uintptr_t lo = atomic_load_explicit(&s->lo, memory_order_relaxed);
-	size_t len = atomic_load_explicit(&s->hi, memory_order_relaxed) - lo;
 	void *p = mmap((void *)lo, len, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
 
-	if (p == (void *)lo) {
-		atomic_store_explicit(&s->state, SLOT_RESERVED, memory_order_relaxed);
+	if (p == (void *)lo)
 		return true;
-	}
 	if (p != MAP_FAILED) /* a kernel before 4.17 took the address as a hint */
 		munmap(p, len);
 	return false;
+}
+
+static bool slot_reserve(struct range_slot *s)
+{
+	uintptr_t lo = atomic_load_explicit(&s->lo, memory_order_relaxed);
+
+	if (!span_reserve(lo, atomic_load_explicit(&s->hi, memory_order_relaxed) - lo))
+		return false;
+	atomic_store_explicit(&s->state, SLOT_RESERVED, memory_order_relaxed);
+	return true;
+}
+
+/*
+ * Sort the @n slots @idx by address; whether each ends where the next
+ * begins, and if so the span they tile in @lo and @hi.  A generation's
+ * segments usually tile one span (the dynamic linker maps an object as one
+ * block), so closing it reserves, and trimming it unmaps, with one system
+ * call instead of one per segment.  range_lock held.
+ */
+static bool slots_tile(int *idx, unsigned int n, uintptr_t *lo, uintptr_t *hi)
+{
+	for (unsigned int i = 1; i < n; i++)
+		for (unsigned int j = i; j > 0 &&
+		     atomic_load_explicit(&range_table[idx[j]].lo, memory_order_relaxed) <
+			     atomic_load_explicit(&range_table[idx[j - 1]].lo, memory_order_relaxed);
+		     j--) {
+			int t = idx[j];
+
+			idx[j] = idx[j - 1];
+			idx[j - 1] = t;
+		}
+	for (unsigned int i = 1; i < n; i++)
+		if (atomic_load_explicit(&range_table[idx[i - 1]].hi, memory_order_relaxed) !=
+		    atomic_load_explicit(&range_table[idx[i]].lo, memory_order_relaxed))
+			return false;
+	if (n == 0)
+		return false;
+	*lo = atomic_load_explicit(&range_table[idx[0]].lo, memory_order_relaxed);
+	*hi = atomic_load_explicit(&range_table[idx[n - 1]].hi, memory_order_relaxed);
+	return true;
 }
 
 /*
@@ -379,7 +416,6 @@ int modsim_segments_record(struct modsim_mod *m)
 		return err;
 	}
 
-	modsim_fault_init(); /* re-arm: see there */
 	pthread_mutex_lock(&range_lock);
 	for (unsigned int i = 0; i < m->nranges && !err; i++)
 		if (slot_publish(m, &m->ranges[i]) < 0)
@@ -425,6 +461,23 @@ int modsim_quarantine_init(struct modsim_kernel *k)
 /* Give up @e's reservations.  With q->lock and range_lock held. */
 static void qent_release(struct qent *e)
 {
+	int idx[MODSIM_MAX_RANGES];
+	unsigned int n = 0;
+	uintptr_t lo, hi;
+
+	for (unsigned int i = 0; i < e->nslots; i++) {
+		struct range_slot *s = slot_mod(e->slot[i], e->m);
+
+		if (!s || atomic_load_explicit(&s->state, memory_order_relaxed) != SLOT_RESERVED)
+			break;
+		idx[n++] = e->slot[i];
+	}
+	if (n == e->nslots && slots_tile(idx, n, &lo, &hi)) {
+		munmap((void *)lo, hi - lo);
+		for (unsigned int i = 0; i < n; i++)
+			slot_unpublish(&range_table[idx[i]]);
+		return;
+	}
 	for (unsigned int i = 0; i < e->nslots; i++) {
 		struct range_slot *s = slot_mod(e->slot[i], e->m);
 
@@ -506,12 +559,13 @@ int modsim_quarantine_close(struct modsim_mod *m)
 	struct modsim_kernel *k = m->k;
 	struct modsim_quarantine *q = k->q;
 	struct qent *e = calloc(1, sizeof(*e));
-	bool leaked = false;
+	int live[MODSIM_MAX_RANGES];
+	unsigned int n, nlive = 0;
+	uintptr_t span_lo = 0, span_hi = 0;
+	bool leaked = false, whole;
 	const char *dlerr = NULL;
-	unsigned int n;
 	int err = 0;
 
-	modsim_fault_init(); /* re-arm: see there */
 	pthread_once(&libc_dlclose_once, libc_dlclose_find);
 	pthread_mutex_lock(&q->lock);
 	pthread_mutex_lock(&range_lock);
@@ -525,14 +579,21 @@ int modsim_quarantine_close(struct modsim_mod *m)
 	}
 
 	n = atomic_load_explicit(&range_used, memory_order_relaxed);
-	for (unsigned int i = 0; i < n; i++) {
+	for (unsigned int i = 0; i < n && nlive < MODSIM_MAX_RANGES; i++) {
 		struct range_slot *s = slot_mod((int)i, m);
-		uintptr_t lo;
 
-		if (!s || atomic_load_explicit(&s->state, memory_order_relaxed) != SLOT_LIVE)
-			continue;
-		lo = atomic_load_explicit(&s->lo, memory_order_relaxed);
-		if (slot_reserve(s)) {
+		if (s && atomic_load_explicit(&s->state, memory_order_relaxed) == SLOT_LIVE)
+			live[nlive++] = (int)i;
+	}
+	whole = slots_tile(live, nlive, &span_lo, &span_hi) &&
+		span_reserve(span_lo, span_hi - span_lo);
+	for (unsigned int i = 0; i < nlive; i++) {
+		struct range_slot *s = &range_table[live[i]];
+		uintptr_t lo = atomic_load_explicit(&s->lo, memory_order_relaxed);
+
+		if (whole) {
+			atomic_store_explicit(&s->state, SLOT_RESERVED, memory_order_relaxed);
+		} else if (slot_reserve(s)) {
 			/* reserved */
 		} else if (object_covers(lo)) {
 			/* NODELETE, or another object bound to its symbols */
@@ -544,7 +605,7 @@ int modsim_quarantine_close(struct modsim_mod *m)
 			continue;
 		}
 		if (e && e->nslots < MODSIM_MAX_RANGES)
-			e->slot[e->nslots++] = (int)i;
+			e->slot[e->nslots++] = live[i];
 	}
 	if (leaked)
 		modsim_stat_loader(k, MODSIM_LS_LEAKED_GENERATIONS);

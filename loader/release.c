@@ -1,6 +1,34 @@
 /* Ending a generation: drop its exports, deps and parameters, quarantine its memory, sweep leftovers. */
 #include "internal.h"
 
+/*
+ * Move @m, now GONE, from the kernel's list of generations to the gone
+ * list that matches its memory.  The live list stays short however many
+ * generations came and went.  Must be called with k->load_mutex held.
+ */
+static void retire(struct modsim_mod *m)
+{
+	struct modsim_kernel *k = m->k;
+	struct modsim_mod **pp, *prev = NULL;
+
+	pthread_mutex_lock(&k->list_lock);
+	for (pp = &k->mods; *pp && *pp != m; pp = &(*pp)->next)
+		prev = *pp;
+	if (*pp) {
+		*pp = m->next;
+		if (k->mods_tail == m)
+			k->mods_tail = prev;
+		if (m->keep || m->pinned) {
+			m->next = k->gone_mapped;
+			k->gone_mapped = m;
+		} else {
+			m->next = k->gone;
+			k->gone = m;
+		}
+	}
+	pthread_mutex_unlock(&k->list_lock);
+}
+
 /* Must be called with m->k->load_mutex held. */
 void modsim_mod_release(struct modsim_mod *m)
 {
@@ -10,6 +38,7 @@ void modsim_mod_release(struct modsim_mod *m)
 		/* A preset decided never to free it (twoinit's naive fallback):
 		 * the generation ends, its code and data stay mapped for good. */
 		modsim_mod_set_state(m, MODSIM_STATE_GONE);
+		retire(m);
 		return;
 	}
 	modsim_params_free(m);
@@ -20,6 +49,7 @@ void modsim_mod_release(struct modsim_mod *m)
 	 */
 	modsim_mod_set_state(m, MODSIM_STATE_GONE);
 	modsim_quarantine_close(m);
+	retire(m);
 }
 
 /* Must be called with m->k->load_mutex held. */

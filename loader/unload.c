@@ -118,6 +118,7 @@ MODSIM_API int modsim_unload(struct modsim_kernel *k, const char *name, unsigned
 
 	if (!name || !*name)
 		return modsim_err(-EINVAL, "rmmod: no module named");
+	modsim_fault_init(); /* re-arm: see there */
 
 	/* Keep the last failure's message if this unload succeeds. */
 	snprintf(saved, sizeof(saved), "%s", modsim_last_error());

@@ -115,7 +115,7 @@ static inline struct modsim_mod *pu_newest(struct modsim_kernel *k)
 	struct modsim_mod *m;
 
 	pthread_mutex_lock(&k->list_lock);
-	m = k->mods_tail;
+	m = modsim_mod_newest(k);
 	pthread_mutex_unlock(&k->list_lock);
 	return m;
 }

@@ -238,6 +238,64 @@ static void test_modsim_load_pinned_generation_refused(void **state)
 	assert_int_equal(modsim_load(k, "hello", 0, NULL, NULL), 0);
 }
 
+static unsigned int list_len(const struct modsim_mod *m, enum modsim_state only)
+{
+	unsigned int n = 0;
+
+	for (; m; m = m->next) {
+		assert_int_equal(modsim_mod_state((struct modsim_mod *)m), only);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Gone generations leave the kernel's list, so a load or a lookup costs the
+ * same after many cycles as after one; their records stay (stale callers
+ * may hold them), on the gone lists, newest first.
+ */
+static void test_modsim_load_gone_generations_leave_the_list(void **state)
+{
+	struct modsim_kernel *k = *state;
+	struct modsim_mod *first = NULL, *m = NULL;
+	void *pin;
+
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(modsim_load(k, "hello", 0, NULL, &m), 0);
+		if (!first)
+			first = m;
+		assert_int_equal(modsim_unload(k, "hello", 0), 0);
+	}
+	assert_int_equal(modsim_load(k, "hello", 0, NULL, &m), 0);
+	assert_int_equal(m->generation, 51);
+
+	pthread_mutex_lock(&k->list_lock);
+	assert_ptr_equal(k->mods, m);
+	assert_ptr_equal(k->mods_tail, m);
+	assert_int_equal(list_len(k->mods, MODSIM_STATE_LIVE), 1);
+	assert_int_equal(list_len(k->gone, MODSIM_STATE_GONE), 50);
+	assert_null(k->gone_mapped);
+	assert_int_equal(k->gone->generation, 50);
+	assert_ptr_equal(modsim_mod_newest(k), m);
+	pthread_mutex_unlock(&k->list_lock);
+	assert_int_equal(modsim_mod_state(first), MODSIM_STATE_GONE);
+	assert_int_equal(first->generation, 1);
+
+	/* A pinned generation goes to gone_mapped, where the next load of its
+	 * file still finds it. */
+	assert_int_equal(modsim_load(k, "fault_pinned", 0, NULL, &m), 0);
+	pin = dlopen(m->path, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+	assert_non_null(pin);
+	dlclose(pin);
+	assert_int_equal(modsim_unload(k, "fault_pinned", 0), 0);
+	pthread_mutex_lock(&k->list_lock);
+	assert_ptr_equal(k->gone_mapped, m);
+	assert_int_equal(list_len(k->gone_mapped, MODSIM_STATE_GONE), 1);
+	assert_ptr_equal(modsim_mod_newest(k), m);
+	pthread_mutex_unlock(&k->list_lock);
+	assert_int_equal(modsim_load(k, "fault_pinned", 0, NULL, NULL), -EBUSY);
+}
+
 /* The default config and the preset names. */
 static void test_modsim_config_default_values(void **state)
 {
@@ -272,6 +330,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_modsim_load_points_and_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_load_published_coming, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_config_default_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modsim_load_gone_generations_leave_the_list,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_load_pinned_generation_refused, setup,
 						teardown),
 	};
