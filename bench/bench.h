@@ -33,6 +33,8 @@ enum bench_format { BENCH_TEXT, BENCH_JSON, BENCH_CSV };
  * @runs:     timed runs, each a round over every block
  * @unloads:  unload-latency samples per preset and thread count (0: skip)
  * @cycles:   load/unload cycles per preset (0: skip)
+ * @init_timeout_ms: every kernel's init/exit watchdog (0: none, init and
+ *            exit run on the caller)
  * @module:   path of benchfn.so
  */
 struct bench_opts {
@@ -44,6 +46,7 @@ struct bench_opts {
 	unsigned int runs;
 	unsigned int unloads;
 	unsigned int cycles;
+	unsigned int init_timeout_ms;
 	bool pin;
 	bool cpu_clock; /* time the loops by the thread's CPU time, not the wall clock */
 	bool quiet;
@@ -218,12 +221,17 @@ struct bench_unload {
 	struct modsim_dist world; /* the kernel's world_stop_ns */
 };
 
-/* struct bench_cycle - load/unload cycles per second under a preset (cycles.c). */
+/*
+ * struct bench_cycle - load/unload cycles under a preset (cycles.c), timed
+ * in rounds that alternate with blocks of bare dlopen/dlclose.
+ */
 struct bench_cycle {
 	char name[BENCH_NAME_MAX];
 	unsigned int done, wanted;
-	double per_s;
-	double slower; /* bare dlopen/dlclose cycles per second over @per_s */
+	unsigned int rounds; /* rounds that completed */
+	double us;           /* median microseconds per cycle over the rounds */
+	double dlopen_us;    /* median of the bare blocks of the same rounds */
+	double slower;       /* median of the rounds' ratios, modsim over bare */
 	int err;
 	char msg[160];
 };
@@ -268,7 +276,7 @@ struct bench_results {
 	struct bench_cycle *cycles;
 	size_t ncycles, cap_cycles;
 	unsigned int dlopen_done;
-	double dlopen_per_s;
+	double dlopen_per_s; /* over the median of every bare block */
 	char dlopen_msg[160];
 	struct bench_figure figures[BENCH_MAX_FIGURES];
 	size_t nfigures;
@@ -299,7 +307,8 @@ int bench_kernel_open(const struct bench_opts *o, const char *preset, struct mod
 /* The ops of a loaded generation of benchfn, or NULL. */
 const struct benchfn_ops *bench_module_ops(struct modsim_mod *m);
 /* The configuration every bench kernel uses. */
-void bench_kernel_config(struct modsim_config *cfg, const char *preset);
+void bench_kernel_config(struct modsim_config *cfg, const struct bench_opts *o,
+			 const char *preset);
 /* The preset whose kernel the baselines run on: its per-CPU count is the
  * primitive of the dispatch figure (presets.c). */
 #define BENCH_BASELINE_PRESET "linux26"

@@ -1,9 +1,19 @@
-/* Load/unload cycles per second under each preset, against a bare dlopen/dlclose loop of the same .so. */
+/* Load/unload cycles under each preset, against a bare dlopen/dlclose loop of the same .so, interleaved. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
+
+/*
+ * The cycles of a preset are cut into CYCLE_ROUNDS rounds; each round times
+ * a block of bare dlopen/dlclose and then a block of insmod + rmmod, back
+ * to back.  A preset's ratio is the median of its rounds' ratios: each
+ * ratio compares two blocks a few milliseconds apart, so a neighbour that
+ * slows the machine for a second moves both sides, not one.
+ */
+#define CYCLE_ROUNDS 10
 
 /* dlopen + dlclose, as modsim_load maps a module (RTLD_NOW | RTLD_GLOBAL). */
 static int bare_cycle(const char *path, char *msg, size_t len)
@@ -22,20 +32,6 @@ static int bare_cycle(const char *path, char *msg, size_t len)
 	return 0;
 }
 
-static void run_bare(const struct bench_opts *o, struct bench_results *r)
-{
-	uint64_t t0, t1;
-
-	if (bare_cycle(o->module, r->dlopen_msg, sizeof(r->dlopen_msg))) /* warm: the file is read */
-		return;
-	t0 = bench_now_ns();
-	for (r->dlopen_done = 0; r->dlopen_done < o->cycles; r->dlopen_done++)
-		if (bare_cycle(o->module, r->dlopen_msg, sizeof(r->dlopen_msg)))
-			return;
-	t1 = bench_now_ns();
-	r->dlopen_per_s = t1 > t0 ? (double)r->dlopen_done * 1e9 / (double)(t1 - t0) : 0;
-}
-
 /* insmod + rmmod.  Return: 0 or the failure (its message in @c). */
 static int modsim_cycle(struct modsim_kernel *k, const struct bench_opts *o, struct bench_cycle *c)
 {
@@ -50,13 +46,68 @@ static int modsim_cycle(struct modsim_kernel *k, const struct bench_opts *o, str
 	return err;
 }
 
+/* Time @n bare cycles: microseconds per cycle, or -1 on failure. */
+static double bare_block(const struct bench_opts *o, unsigned int n, struct bench_results *r)
+{
+	uint64_t t0 = bench_now_ns();
+
+	for (unsigned int i = 0; i < n; i++)
+		if (bare_cycle(o->module, r->dlopen_msg, sizeof(r->dlopen_msg)))
+			return -1;
+	r->dlopen_done += n;
+	return (double)(bench_now_ns() - t0) / 1e3 / n;
+}
+
+/* Time @n modsim cycles: microseconds per cycle, or -1 when one failed. */
+static double modsim_block(struct modsim_kernel *k, const struct bench_opts *o, unsigned int n,
+			   struct bench_cycle *c)
+{
+	uint64_t t0 = bench_now_ns();
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (modsim_cycle(k, o, c))
+			return -1;
+		c->done++;
+	}
+	return (double)(bench_now_ns() - t0) / 1e3 / n;
+}
+
+/* The rounds of one preset.  @bare_us collects its bare blocks too. */
+static void rounds(struct modsim_kernel *k, const struct bench_opts *o, struct bench_cycle *c,
+		   struct bench_results *r, double *bare_us, size_t *nbare)
+{
+	unsigned int per = o->cycles / CYCLE_ROUNDS ? o->cycles / CYCLE_ROUNDS : 1;
+	double mine[CYCLE_ROUNDS], theirs[CYCLE_ROUNDS], ratio[CYCLE_ROUNDS];
+	size_t n = 0;
+
+	if (bare_cycle(o->module, r->dlopen_msg, sizeof(r->dlopen_msg)) || /* warm both */
+	    modsim_cycle(k, o, c))
+		return;
+	for (unsigned int i = 0; i < CYCLE_ROUNDS && c->done < o->cycles; i++) {
+		double b = bare_block(o, per, r), m;
+
+		if (b <= 0)
+			return;
+		m = modsim_block(k, o, per, c);
+		if (m <= 0)
+			return;
+		theirs[n] = bare_us[(*nbare)++] = b;
+		mine[n] = m;
+		ratio[n] = m / b;
+		n++;
+	}
+	c->us = bench_median(mine, n);
+	c->dlopen_us = bench_median(theirs, n);
+	c->slower = bench_median(ratio, n);
+	c->rounds = (unsigned int)n;
+}
+
 static int run_preset(const struct bench_opts *o, const struct modsim_strategy *s,
-		      struct bench_results *r)
+		      struct bench_results *r, double *bare_us, size_t *nbare)
 {
 	struct modsim_config cfg;
 	struct modsim_kernel *k;
 	struct bench_cycle *c;
-	uint64_t t0, t1;
 	int err;
 
 	c = bench_cycle_add(r);
@@ -64,23 +115,13 @@ static int run_preset(const struct bench_opts *o, const struct modsim_strategy *
 		return modsim_err(-ENOMEM, "bench: out of memory");
 	snprintf(c->name, sizeof(c->name), "%s", s->name);
 	c->wanted = o->cycles;
-	bench_kernel_config(&cfg, s->name);
+	bench_kernel_config(&cfg, o, s->name);
 	err = modsim_kernel_create(&cfg, &k);
 	if (err) {
 		r->ncycles--;
 		return err;
 	}
-	if (modsim_cycle(k, o, c) == 0) { /* warm */
-		t0 = bench_now_ns();
-		for (c->done = 0; c->done < o->cycles; c->done++)
-			if (modsim_cycle(k, o, c))
-				break;
-		t1 = bench_now_ns();
-		if (c->done && t1 > t0)
-			c->per_s = (double)c->done * 1e9 / (double)(t1 - t0);
-		if (c->per_s > 0 && r->dlopen_per_s > 0)
-			c->slower = r->dlopen_per_s / c->per_s;
-	}
+	rounds(k, o, c, r, bare_us, nbare);
 	/* A refused unload (nounload) leaves it loaded: force it out. */
 	if (modsim_find(k, BENCHFN_NAME))
 		modsim_unload(k, BENCHFN_NAME, MODSIM_UNLOAD_FORCE);
@@ -90,12 +131,17 @@ static int run_preset(const struct bench_opts *o, const struct modsim_strategy *
 
 int bench_run_cycles(const struct bench_opts *o, struct bench_results *r)
 {
-	run_bare(o, r);
-	for (size_t i = 0; i < o->npresets; i++) {
-		int err = run_preset(o, o->presets[i], r);
+	double *bare_us = calloc(o->npresets * CYCLE_ROUNDS + 1, sizeof(*bare_us));
+	size_t nbare = 0;
+	int err = 0;
 
-		if (err)
-			return err;
-	}
-	return 0;
+	if (!bare_us)
+		return modsim_err(-ENOMEM, "bench: out of memory");
+	r->dlopen_done = 0;
+	for (size_t i = 0; i < o->npresets && !err; i++)
+		err = run_preset(o, o->presets[i], r, bare_us, &nbare);
+	if (nbare)
+		r->dlopen_per_s = 1e6 / bench_median(bare_us, nbare);
+	free(bare_us);
+	return err;
 }

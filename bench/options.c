@@ -15,7 +15,7 @@
 static const char usage[] =
 	"usage: modsim-bench [--strategies LIST] [--threads LIST] [--loops N] [--runs N] [--pin]\n"
 	"                    [--clock cpu|wall] [--json | --csv] [--plot FILE.png] [--unloads N]\n"
-	"                    [--cycles N] [--module PATH] [--quiet] [--help]\n"
+	"                    [--cycles N] [--init-timeout MS] [--module PATH] [--quiet] [--help]\n"
 	"\n"
 	"What callers pay per call under each strategy, measured like the kernel's refscale:\n"
 	"on every thread at once, a tight loop of the preset's enter, an indirect call into a\n"
@@ -32,7 +32,10 @@ static const char usage[] =
 	"  --json, --csv      machine-readable output on stdout instead of the text report\n"
 	"  --plot FILE.png    draw ns per call against threads with gnuplot\n"
 	"  --unloads N        unload-latency samples per preset and thread count, 0 skips (default: 20)\n"
-	"  --cycles N         load/unload cycles per preset, 0 skips (default: 200)\n"
+	"  --cycles N         load/unload cycles per preset, in 10 rounds that alternate with a\n"
+	"                     bare dlopen/dlclose loop; 0 skips (default: 200)\n"
+	"  --init-timeout MS  every kernel's init/exit watchdog; 0 runs init and exit on the\n"
+	"                     caller, with no watchdog thread (default: the library's, 2000)\n"
 	"  --module PATH      the benchmark module (default: bench/modules/benchfn.so by the binary)\n"
 	"  --quiet            no progress lines on stderr\n"
 	"  --help             this text\n"
@@ -195,6 +198,7 @@ int bench_opts_parse(int argc, char **argv, struct bench_opts *o)
 {
 	const char *strategies = "all", *threads = "1,2", *v;
 	bool json = false, csv = false;
+	struct modsim_config defaults;
 	unsigned long n;
 
 	memset(o, 0, sizeof(*o));
@@ -202,6 +206,8 @@ int bench_opts_parse(int argc, char **argv, struct bench_opts *o)
 	o->runs = DEFAULT_RUNS;
 	o->unloads = DEFAULT_UNLOADS;
 	o->cycles = DEFAULT_CYCLES;
+	modsim_config_default(&defaults);
+	o->init_timeout_ms = defaults.init_timeout_ms;
 	o->cpu_clock = true;
 	default_module(o->module, sizeof(o->module));
 
@@ -261,6 +267,11 @@ int bench_opts_parse(int argc, char **argv, struct bench_opts *o)
 			    parse_ulong("--cycles", v, 0, 10000000, &n))
 				return -1;
 			o->cycles = (unsigned int)n;
+		} else if (is_opt(a, "--init-timeout")) {
+			if (!(v = value_of(argc, argv, &i, "--init-timeout")) ||
+			    parse_ulong("--init-timeout", v, 0, 600000, &n))
+				return -1;
+			o->init_timeout_ms = (unsigned int)n;
 		} else {
 			return bad("unknown option '%s'%s", a, "");
 		}

@@ -91,6 +91,7 @@ static void json_head(FILE *f, const struct bench_results *r)
 	jkv_num(f, "quiescent_every", BENCH_QS_EVERY, true);
 	jkv_num(f, "unloads", o->unloads, true);
 	jkv_num(f, "cycles", o->cycles, true);
+	jkv_num(f, "init_timeout_ms", o->init_timeout_ms, true);
 	fputs("\"pin\":", f);
 	fputs(o->pin ? "true," : "false,", f);
 	jkv_str(f, "clock", o->cpu_clock ? "cpu" : "wall", true);
@@ -170,8 +171,11 @@ static void json_cycles(FILE *f, const struct bench_results *r)
 		fputs(i ? ",{" : "{", f);
 		jkv_str(f, "preset", c->name, true);
 		jkv_num(f, "cycles", c->done, true);
-		jkv_num(f, "per_s", c->per_s > 0 ? c->per_s : NAN, true);
-		jkv_num(f, "slower_than_dlopen", c->slower > 0 ? c->slower : NAN, true);
+		jkv_num(f, "rounds", c->rounds, true);
+		jkv_num(f, "per_s", c->rounds ? 1e6 / c->us : NAN, true);
+		jkv_num(f, "us_per_cycle", c->rounds ? c->us : NAN, true);
+		jkv_num(f, "dlopen_us_per_cycle", c->rounds ? c->dlopen_us : NAN, true);
+		jkv_num(f, "slower_than_dlopen", c->rounds ? c->slower : NAN, true);
 		jkv_str(f, "error", c->err ? modsim_errname(c->err) : "", true);
 		jkv_str(f, "message", c->msg, false);
 		fputc('}', f);
@@ -263,8 +267,9 @@ void bench_print_csv(FILE *f, const struct bench_results *r)
 	for (size_t i = 0; i < r->ncycles; i++) {
 		const struct bench_cycle *c = &r->cycles[i];
 
-		row(f, "cycles", c->name, 0, "per_s", c->per_s > 0 ? c->per_s : NAN);
-		row(f, "cycles", c->name, 0, "slower_than_dlopen", c->slower > 0 ? c->slower : NAN);
+		row(f, "cycles", c->name, 0, "per_s", c->rounds ? 1e6 / c->us : NAN);
+		row(f, "cycles", c->name, 0, "dlopen_per_s", c->rounds ? 1e6 / c->dlopen_us : NAN);
+		row(f, "cycles", c->name, 0, "slower_than_dlopen", c->rounds ? c->slower : NAN);
 	}
 	for (size_t i = 0; i < r->nfigures; i++) {
 		const struct bench_figure *g = &r->figures[i];

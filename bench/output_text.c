@@ -20,9 +20,9 @@ static void header(FILE *f, const struct bench_results *r)
 		o->loops, BENCH_SLICES, o->runs);
 	for (size_t i = 0; i < o->nthreads; i++)
 		fprintf(f, "%s%u", i ? "," : "", o->threads[i]);
-	fprintf(f, "; pin=%s; clock=%s; quiescent point every %d calls; unloads=%u; cycles=%u\n",
+	fprintf(f, "; pin=%s; clock=%s; quiescent point every %d calls; unloads=%u; cycles=%u; init_timeout_ms=%u\n",
 		o->pin ? "on" : "off", o->cpu_clock ? "cpu" : "wall", BENCH_QS_EVERY, o->unloads,
-		o->cycles);
+		o->cycles, o->init_timeout_ms);
 	fprintf(f, "presets   ");
 	for (size_t i = 0; i < o->npresets; i++)
 		fprintf(f, "%s%s", i ? "," : "", o->presets[i]->name);
@@ -115,7 +115,8 @@ static void cycles(FILE *f, const struct bench_results *r)
 {
 	if (!r->o->cycles)
 		return;
-	fprintf(f, "\nLoad/unload cycles, no callers (insmod + rmmod against dlopen + dlclose of the same .so):\n");
+	fprintf(f, "\nLoad/unload cycles, no callers (insmod + rmmod against dlopen + dlclose of the same .so,\n"
+		   "in rounds that alternate the two; medians over the rounds):\n");
 	if (r->dlopen_per_s > 0)
 		fprintf(f, "CYCLES preset=bare-dlopen cycles=%u per_s=%.0f us_per_cycle=%.1f\n",
 			r->dlopen_done, r->dlopen_per_s, 1e6 / r->dlopen_per_s);
@@ -125,9 +126,9 @@ static void cycles(FILE *f, const struct bench_results *r)
 		const struct bench_cycle *c = &r->cycles[i];
 
 		fprintf(f, "CYCLES preset=%s cycles=%u", c->name, c->done);
-		if (c->per_s > 0)
-			fprintf(f, " per_s=%.0f us_per_cycle=%.1f slower_than_dlopen=%.1fx", c->per_s,
-				1e6 / c->per_s, c->slower);
+		if (c->rounds)
+			fprintf(f, " rounds=%u per_s=%.0f us_per_cycle=%.1f dlopen_us_per_cycle=%.1f slower_than_dlopen=%.2fx",
+				c->rounds, 1e6 / c->us, c->us, c->dlopen_us, c->slower);
 		if (c->err)
 			fprintf(f, " result=%s (%s)", modsim_errname(c->err), c->msg);
 		fputc('\n', f);

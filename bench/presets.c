@@ -16,10 +16,12 @@ static FILE *bench_log(void)
 	return devnull ? devnull : stderr;
 }
 
-void bench_kernel_config(struct modsim_config *cfg, const char *preset)
+void bench_kernel_config(struct modsim_config *cfg, const struct bench_opts *o,
+			 const char *preset)
 {
 	modsim_config_default(cfg);
 	cfg->strategy = preset;
+	cfg->init_timeout_ms = o->init_timeout_ms;
 	cfg->max_cpus = BENCH_MAX_THREADS + 16; /* the bench threads, the loader, the modprobe thread */
 	cfg->timer_thread = false;              /* nothing here arms timers; no thread to disturb */
 	cfg->log = bench_log();
@@ -40,7 +42,7 @@ int bench_kernel_open(const struct bench_opts *o, const char *preset, struct mod
 	struct modsim_mod *m;
 	int err;
 
-	bench_kernel_config(&cfg, preset);
+	bench_kernel_config(&cfg, o, preset);
 	err = modsim_kernel_create(&cfg, &k);
 	if (err)
 		return err;

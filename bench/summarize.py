@@ -87,7 +87,7 @@ def cycles_table(runs, out):
         cs = [c for r in runs for c in r["cycles"]["presets"] if c["preset"] == c0["preset"]]
         err = next((c["error"] for c in cs if c["error"]), "")
         out.append(f"| {c0['preset']} | {fmt(med([c['per_s'] for c in cs]), 0)}{' ' + err if err else ''} | "
-                   f"{fmt(med([c['slower_than_dlopen'] for c in cs]), 1)} |")
+                   f"{fmt(med([c['slower_than_dlopen'] for c in cs]), 2)} |")
 
 
 def figure_key(f):

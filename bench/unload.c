@@ -118,7 +118,7 @@ int bench_run_unload(struct bench_pool *p, const struct bench_opts *o,
 	snprintf(u->name, sizeof(u->name), "%s", strat->name);
 	u->threads = bench_pool_size(p);
 
-	bench_kernel_config(&cfg, strat->name);
+	bench_kernel_config(&cfg, o, strat->name);
 	err = modsim_kernel_create(&cfg, &k);
 	if (err)
 		goto forget;

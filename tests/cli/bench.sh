@@ -56,6 +56,21 @@ done
 for p in bare-dlopen $presets; do
 	grep -qE "^CYCLES preset=$p " "$tmp/out" || fail "no CYCLES line for $p"
 done
+grep -qE "^CYCLES preset=inc cycles=3 rounds=3 per_s=$num us_per_cycle=$num dlopen_us_per_cycle=$num slower_than_dlopen=${num}x$" "$tmp/out" ||
+	fail "the CYCLES line of inc: $(grep '^CYCLES preset=inc ' "$tmp/out")"
+grep -qE "^settings .*; init_timeout_ms=2000$" "$tmp/out" || fail "the settings line lacks the default init_timeout_ms"
+
+# --init-timeout: 0 runs init and exit on the caller; a bad value is a usage error.
+"$bench" --strategies inc --threads 1 --loops 1000 --runs 1 --unloads 0 --cycles 2 --quiet \
+	--init-timeout 0 >"$tmp/nowd" 2>"$tmp/err"
+status=$?
+[ "$status" -eq 0 ] || fail "--init-timeout 0: exit $status: $(cat "$tmp/err")"
+grep -qE "^settings .*; init_timeout_ms=0$" "$tmp/nowd" || fail "--init-timeout 0 is not in the settings line"
+grep -qE "^CYCLES preset=inc cycles=2 rounds=2 " "$tmp/nowd" || fail "--init-timeout 0: no CYCLES line for inc"
+"$bench" --init-timeout -1 >/dev/null 2>"$tmp/err"
+status=$?
+[ "$status" -eq 2 ] || fail "--init-timeout -1: exit $status, not 2"
+grep -q "init-timeout" "$tmp/err" || fail "--init-timeout -1: the error does not name the option: $(cat "$tmp/err")"
 for v in safe-floor stable; do
 	grep -qE "^VERDICT $v( threads=[0-9]+)?( preset=[a-z0-9-]+)? (PASS|FAIL|SKIP): " "$tmp/out" ||
 		fail "no $v verdict"
