@@ -58,7 +58,7 @@ struct modsim_mod {
 
 	/* Identity; written at load, read-only after. */
 	char name[MODSIM_NAME_MAX];
-	char path[PATH_MAX];
+	char *path;            /* stored right after the record, in its allocation */
 	unsigned long generation;
 	void *handle;          /* dlopen handle; NULL once closed */
 	struct module *desc;   /* descriptor, in module memory */

@@ -141,10 +141,13 @@ static struct modsim_mod *new_record(struct modsim_kernel *k, const char *path, 
 				     struct module *desc)
 {
 	size_t psize = k->strat->priv_size ? k->strat->priv_size : 1;
+	size_t plen = strlen(path) + 1;
 	struct modsim_mod *m;
 
 	psize = (psize + MODSIM_CACHELINE - 1) & ~(size_t)(MODSIM_CACHELINE - 1);
-	m = calloc(1, sizeof(*m));
+	/* The path rides in the same allocation: records of gone generations
+	 * stay until the kernel goes, so each cycle's record is kept small. */
+	m = calloc(1, sizeof(*m) + plen);
 	if (!m)
 		return NULL;
 	m->priv = aligned_alloc(MODSIM_CACHELINE, psize);
@@ -156,7 +159,7 @@ static struct modsim_mod *new_record(struct modsim_kernel *k, const char *path, 
 	m->k = k;
 	atomic_init(&m->state, MODSIM_STATE_UNFORMED);
 	strcpy(m->name, desc->name);
-	snprintf(m->path, sizeof(m->path), "%s", path);
+	m->path = memcpy((char *)(m + 1), path, plen);
 	m->handle = handle;
 	m->desc = desc;
 	m->strat = k->strat;

@@ -83,13 +83,15 @@ static inline void fx_kernel_free(struct modsim_kernel *k)
 static inline struct modsim_mod *fx_gen_open(struct modsim_kernel *k, const char *name,
 					     unsigned long gen)
 {
-	struct modsim_mod *m = calloc(1, sizeof(*m));
+	size_t plen = sizeof(FX_MODDIR) + strlen(name) + sizeof(".so");
+	struct modsim_mod *m = calloc(1, sizeof(*m) + plen); /* the path after it, as load.c does */
 
 	if (!m)
 		return NULL;
 	m->k = k;
 	snprintf(m->name, sizeof(m->name), "%s", name);
-	snprintf(m->path, sizeof(m->path), FX_MODDIR "%s.so", name);
+	m->path = (char *)(m + 1);
+	snprintf(m->path, plen, FX_MODDIR "%s.so", name);
 	m->generation = gen;
 	m->handle = dlopen(m->path, RTLD_NOW | RTLD_GLOBAL);
 	if (!m->handle) {
