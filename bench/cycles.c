@@ -14,6 +14,7 @@
  * slows the machine for a second moves both sides, not one.
  */
 #define CYCLE_ROUNDS 10
+#define BENCH_CYCLE_CPUS 16
 
 /* dlopen + dlclose, as modsim_load maps a module (RTLD_NOW | RTLD_GLOBAL). */
 static int bare_cycle(const char *path, char *msg, size_t len)
@@ -116,6 +117,12 @@ static int run_preset(const struct bench_opts *o, const struct modsim_strategy *
 	snprintf(c->name, sizeof(c->name), "%s", s->name);
 	c->wanted = o->cycles;
 	bench_kernel_config(&cfg, o, s->name);
+	/*
+	 * No callers here: size the kernel as `modsim run` sizes one for the
+	 * race lab's trials (16 CPU slots), not for 64 bench threads.  The
+	 * per-CPU presets allocate a slot per CPU at every load.
+	 */
+	cfg.max_cpus = BENCH_CYCLE_CPUS;
 	err = modsim_kernel_create(&cfg, &k);
 	if (err) {
 		r->ncycles--;
