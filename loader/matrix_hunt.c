@@ -49,6 +49,7 @@ MODSIM_API int modsim_matrix_hunt(struct modsim_matrix_result *r, unsigned int m
 			err = modsim_sched_hunt(&rc, vkind_of(t->first_kind), t->seed, max, &h);
 			if (err)
 				return err;
+			cell->hunted = true;
 			cell->replay = h.token;
 		}
 	}

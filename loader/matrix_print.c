@@ -387,10 +387,16 @@ static void text_replays(FILE *f, const struct modsim_matrix_result *r)
 				fprintf(f, "modsim run --strategy %s --scenario %s --workers %u --seed %" PRIu64 " --sched %s --steps %u (token too long to keep)\n",
 					t->strategy, t->scenario, t->workers, t->seed, t->sched,
 					t->steps);
-			else
-				fprintf(f, "none of %u controlled schedules found one; modsim run --strategy %s --scenario %s --workers %u --duration %g --seed %" PRIu64 " repeats the trial (not exactly: it runs free)\n",
-					MODSIM_MATRIX_HUNT_MAX, t->strategy, t->scenario, t->workers,
+			else {
+				if (cell->hunted)
+					fprintf(f, "none of %u controlled schedules found one; ",
+						MODSIM_MATRIX_HUNT_MAX);
+				else
+					fputs("no controlled schedule searched (--no-hunt); ", f);
+				fprintf(f, "modsim run --strategy %s --scenario %s --workers %u --duration %g --seed %" PRIu64 " repeats the trial (not exactly: it runs free)\n",
+					t->strategy, t->scenario, t->workers,
 					t->duration_ms / 1000.0, t->seed);
+			}
 		}
 	}
 	if (head)

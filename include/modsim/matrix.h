@@ -130,6 +130,7 @@ struct modsim_matrix_cell {
 	enum modsim_matrix_predict predict;
 	enum modsim_matrix_verdict verdict;
 	char *replay;
+	bool hunted; /* modsim_matrix_hunt searched controlled schedules for it */
 };
 
 /**

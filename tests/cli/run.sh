@@ -77,6 +77,13 @@ run 0 --strategy none --scenario unload-race --duration 0.3 --json
 grep -q '"hunt": {' "$tmp/out" || fail "--json: no hunt for the violation found"
 run 0 --strategy none --scenario unload-race --duration 0.3 --no-hunt
 grep -q '^replay:' "$tmp/out" && fail "--no-hunt still printed a replay line"
+# The matrix says it did not search, rather than that a search found nothing
+# (a free-running find, so it is checked here, under the freerun label).
+"$modsim" matrix --strategies none --scenarios unload-race --trials 1 --duration 0.3 --no-hunt \
+	>"$tmp/out" 2>"$tmp/err"
+grep -qF "none x unload-race: use-after-unload: no controlled schedule searched (--no-hunt); modsim run --strategy none --scenario unload-race" "$tmp/out" ||
+	fail "matrix --no-hunt: the replay line does not say the search was skipped: $(grep -A1 '^replay' "$tmp/out")"
+grep -q "controlled schedules found one" "$tmp/out" && fail "matrix --no-hunt claims a search it did not run"
 
 # A safe cell: nothing found, so --fail-on-violation still exits 0.
 run 0 --strategy try --scenario half-init --cycles 5 --fail-on-violation --csv
