@@ -125,6 +125,16 @@ static void test_modsim_load_wrong_abi(void **state)
 	assert_kernel_usable(k, "badabi");
 }
 
+/* A wild name pointer is a broken descriptor, said so, not a crash of the loader. */
+static void test_modsim_load_name_unmapped(void **state)
+{
+	struct modsim_kernel *k = *state;
+
+	assert_int_equal(modsim_load(k, TMOD("badname"), 0, NULL, NULL), -ENOEXEC);
+	assert_error_has("the descriptor's name points at unmapped memory (0x10)");
+	assert_kernel_usable(k, "badname");
+}
+
 static void test_modsim_load_unresolved_symbol(void **state)
 {
 	struct modsim_kernel *k = *state;
@@ -302,6 +312,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_modsim_load_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_load_no_descriptor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_load_wrong_abi, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modsim_load_name_unmapped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_load_unresolved_symbol, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_load_init_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_load_init_crashes, setup, teardown),
