@@ -151,12 +151,10 @@ static int find_descriptor(const char *spec, void *handle, struct module **out)
 	if (desc->info_size < sizeof(struct module))
 		return modsim_err(-ENOEXEC, "insmod %s: descriptor is %u bytes, ABI %u needs %zu", spec,
 				  desc->info_size, MODSIM_ABI_VERSION, sizeof(struct module));
-	if (!desc->name)
-		return modsim_err(-ENOEXEC, "insmod %s: the descriptor has no name", spec);
-	if (!name_mapped(desc->name))
+	if (desc->name && !name_mapped(desc->name))
 		return modsim_err(-ENOEXEC, "insmod %s: the descriptor's name points at unmapped memory (%p)",
 				  spec, (const void *)desc->name);
-	if (!desc->name[0])
+	if (!desc->name || !desc->name[0])
 		return modsim_err(-ENOEXEC, "insmod %s: the descriptor has no name", spec);
 	if (strlen(desc->name) >= MODSIM_NAME_MAX)
 		return modsim_err(-ENOEXEC, "insmod %s: module name longer than %d characters", spec,

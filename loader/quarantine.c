@@ -256,6 +256,8 @@ static bool slot_reserve(struct range_slot *s)
  */
 static bool slots_tile(int *idx, unsigned int n, uintptr_t *lo, uintptr_t *hi)
 {
+	if (n == 0)
+		return false;
 	for (unsigned int i = 1; i < n; i++)
 		for (unsigned int j = i; j > 0 &&
 		     atomic_load_explicit(&range_table[idx[j]].lo, memory_order_relaxed) <
@@ -270,8 +272,6 @@ static bool slots_tile(int *idx, unsigned int n, uintptr_t *lo, uintptr_t *hi)
 		if (atomic_load_explicit(&range_table[idx[i - 1]].hi, memory_order_relaxed) !=
 		    atomic_load_explicit(&range_table[idx[i]].lo, memory_order_relaxed))
 			return false;
-	if (n == 0)
-		return false;
 	*lo = atomic_load_explicit(&range_table[idx[0]].lo, memory_order_relaxed);
 	*hi = atomic_load_explicit(&range_table[idx[n - 1]].hi, memory_order_relaxed);
 	return true;

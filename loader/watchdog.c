@@ -219,6 +219,7 @@ int modsim_watchdog_call(struct modsim_mod *m, const char *what,
 	struct wd_thread *t;
 	struct wd_job *job;
 	struct timespec dl;
+	pthread_t tid;
 	bool timed_out = false;
 	int err = 0, ret;
 
@@ -247,10 +248,10 @@ int modsim_watchdog_call(struct modsim_mod *m, const char *what,
 	atomic_store_explicit(&t->job, job, memory_order_release);
 	wd_ring(t);
 
+	tid = t->tid; /* t is the thread's own once it is abandoned */
 	dl = wd_deadline_after(ms);
 	while (atomic_load_explicit(&job->state, memory_order_acquire) == JOB_RUNNING) {
 		unsigned int running = JOB_RUNNING;
-		pthread_t tid = t->tid; /* t is the thread's own once it is abandoned */
 
 		if (futex_wait(&job->state, JOB_RUNNING, &dl) != -ETIMEDOUT)
 			continue;
