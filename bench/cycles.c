@@ -77,16 +77,21 @@ static double modsim_block(struct modsim_kernel *k, const struct bench_opts *o, 
 static void rounds(struct modsim_kernel *k, const struct bench_opts *o, struct bench_cycle *c,
 		   struct bench_results *r, double *bare_us, size_t *nbare)
 {
-	unsigned int per = o->cycles / CYCLE_ROUNDS ? o->cycles / CYCLE_ROUNDS : 1;
 	double mine[CYCLE_ROUNDS], theirs[CYCLE_ROUNDS], ratio[CYCLE_ROUNDS];
 	size_t n = 0;
 
 	if (bare_cycle(o->module, r->dlopen_msg, sizeof(r->dlopen_msg)) || /* warm both */
 	    modsim_cycle(k, o, c))
 		return;
-	for (unsigned int i = 0; i < CYCLE_ROUNDS && c->done < o->cycles; i++) {
-		double b = bare_block(o, per, r), m;
+	for (unsigned int i = 0; i < CYCLE_ROUNDS; i++) {
+		/* Round i's share of the cycles: every one is run, none twice. */
+		unsigned int per = (unsigned int)((unsigned long)o->cycles * (i + 1) / CYCLE_ROUNDS -
+						  (unsigned long)o->cycles * i / CYCLE_ROUNDS);
+		double b, m;
 
+		if (per == 0)
+			continue;
+		b = bare_block(o, per, r);
 		if (b <= 0)
 			return;
 		m = modsim_block(k, o, per, c);

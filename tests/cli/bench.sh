@@ -61,12 +61,14 @@ grep -qE "^CYCLES preset=inc cycles=3 rounds=3 per_s=$num us_per_cycle=$num dlop
 grep -qE "^settings .*; init_timeout_ms=2000$" "$tmp/out" || fail "the settings line lacks the default init_timeout_ms"
 
 # --init-timeout: 0 runs init and exit on the caller; a bad value is a usage error.
-"$bench" --strategies inc --threads 1 --loops 1000 --runs 1 --unloads 0 --cycles 2 --quiet \
+"$bench" --strategies inc --threads 1 --loops 1000 --runs 1 --unloads 0 --cycles 13 --quiet \
 	--init-timeout 0 >"$tmp/nowd" 2>"$tmp/err"
 status=$?
 [ "$status" -eq 0 ] || fail "--init-timeout 0: exit $status: $(cat "$tmp/err")"
 grep -qE "^settings .*; init_timeout_ms=0$" "$tmp/nowd" || fail "--init-timeout 0 is not in the settings line"
-grep -qE "^CYCLES preset=inc cycles=2 rounds=2 " "$tmp/nowd" || fail "--init-timeout 0: no CYCLES line for inc"
+# 13 cycles over 10 rounds: every cycle runs (rounds of 1 and 2).
+grep -qE "^CYCLES preset=inc cycles=13 rounds=10 " "$tmp/nowd" ||
+	fail "--init-timeout 0, --cycles 13: $(grep '^CYCLES preset=inc' "$tmp/nowd")"
 "$bench" --init-timeout -1 >/dev/null 2>"$tmp/err"
 status=$?
 [ "$status" -eq 2 ] || fail "--init-timeout -1: exit $status, not 2"
