@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include <modsim/run.h>
-#include <modsim/sched.h>
+#include <modsim/lab/run.h>
+#include <modsim/lab/sched.h>
 
 /*
  * struct modsim_run_ctl - what `modsim run` was asked beyond the trial.

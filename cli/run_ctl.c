@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run_ctl.h"
+#include "lab/run_ctl.h"
 
 #include "internal.h"
 
