@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <modsim/shell.h>
+#include "shell.h"
 
 #include "internal.h"
 

@@ -10,9 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <modsim/matrix.h>
+#include <modsim/lab/matrix.h>
 
 #include "internal.h"
+#include "cli.h"
 
 #define CMD_MAX_SECONDS 86400.0
 #define CMD_MAX_WORKERS 128
@@ -391,7 +392,7 @@ static int finish(struct cmd *c, struct modsim_matrix_result *r, FILE *out, bool
 	return status;
 }
 
-MODSIM_API int modsim_matrix_main(int argc, char **argv, FILE *out, FILE *err)
+int cmd_matrix(int argc, char **argv, FILE *out, FILE *err)
 {
 	struct modsim_matrix_result *r;
 	struct cmd *c;
@@ -436,7 +437,7 @@ free_cmd:
 	return status;
 }
 
-MODSIM_API int modsim_merge_main(int argc, char **argv, FILE *out, FILE *err)
+int cmd_merge(int argc, char **argv, FILE *out, FILE *err)
 {
 	struct modsim_matrix_result *r = NULL;
 	struct cmd *c;

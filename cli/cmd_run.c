@@ -11,12 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <modsim/run.h>
+#include <modsim/lab/run.h>
 
 #include "run_ctl.h"
-#include "scenario.h"
+#include "lab/scenario.h"
 
 #include "internal.h"
+#include "cli.h"
 
 #define RUN_CMD_MAX_SECONDS 86400.0
 #define RUN_CMD_MAX_WORKERS 128
@@ -387,7 +388,7 @@ static int cmd_parse(struct run_cmd *c, int argc, char **argv)
 	return cmd_check(c);
 }
 
-MODSIM_API int modsim_run_main(int argc, char **argv, FILE *out, FILE *err)
+int cmd_run(int argc, char **argv, FILE *out, FILE *err)
 {
 	struct modsim_run_result *res;
 	struct run_cmd *c;
@@ -411,7 +412,7 @@ MODSIM_API int modsim_run_main(int argc, char **argv, FILE *out, FILE *err)
 		goto free_all;
 	}
 	if (c->cfg.sched != MODSIM_SCHED_OFF) {
-		status = modsim_run_ctl_main(&c->ctl, &c->cfg, res, c->fmt, out, err);
+		status = modsim_run_ctl_run(&c->ctl, &c->cfg, res, c->fmt, out, err);
 		if (!status && c->fail_on_violation && modsim_run_violations(res))
 			status = 3;
 		goto free_all;

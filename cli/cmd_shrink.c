@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <modsim/run.h>
+#include <modsim/lab/run.h>
 
 #include "internal.h"
+#include "cli.h"
 
 static const char shrink_usage[] =
 	"usage: modsim shrink TOKEN [--max-runs N] [--json] [--trace FILE.json]\n"
@@ -164,7 +165,7 @@ static void shrink_print(FILE *out, const struct shrink_cmd *c, const struct mod
 	fprintf(out, "replay: modsim run --replay %s\n", tok);
 }
 
-MODSIM_API int modsim_shrink_main(int argc, char **argv, FILE *out, FILE *err)
+int cmd_shrink(int argc, char **argv, FILE *out, FILE *err)
 {
 	struct shrink_cmd c = { 0 };
 	struct modsim_schedule in, best;

@@ -8,12 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <modsim/hazard.h>
 #include <modsim/kernel.h>
-#include <modsim/matrix.h>
-#include <modsim/run.h>
-#include <modsim/shell.h>
-#include <modsim/strategy.h>
+
+#include "cli.h"
+#include "shell.h"
 
 static const char usage_text[] =
 	"usage: modsim [--strategy NAME] [--seed N] [COMMAND]\n"
@@ -50,6 +48,26 @@ static const char usage_text[] =
 	"\n"
 	"exit status: 0 success, 1 a command or the kernel failed, 2 bad usage\n";
 
+/*
+ * The commands that parse their own words, as git's commands[]: @run takes
+ * argv from the command's name on; @global takes the words after it and the
+ * global --strategy.  shell and demo need a kernel and stay in main().
+ */
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv, FILE *out, FILE *err);
+	int (*global)(int argc, char **argv, const char *strategy, FILE *out, FILE *err);
+};
+
+static const struct command commands[] = {
+	{ "matrix", cmd_matrix, NULL },
+	{ "merge", cmd_merge, NULL },
+	{ "run", cmd_run, NULL },
+	{ "shrink", cmd_shrink, NULL },
+	{ "strategies", NULL, cmd_strategies },
+	{ "hazards", NULL, cmd_hazards },
+};
+
 static int usage_error(const char *fmt, const char *arg)
 {
 	fputs("modsim: ", stderr);
@@ -83,7 +101,7 @@ static int quick_matrix(const char *strategy, const char *seed)
 		args[n++] = "--seed";
 		args[n++] = (char *)seed;
 	}
-	return modsim_matrix_main(n, args, stdout, stderr);
+	return cmd_matrix(n, args, stdout, stderr);
 }
 
 int main(int argc, char **argv)
@@ -134,18 +152,15 @@ int main(int argc, char **argv)
 	if (optind == argc)
 		return quick_matrix(strategy, seed);
 	cmd = argv[optind++];
-	if (!strcmp(cmd, "matrix"))
-		return modsim_matrix_main(argc - optind + 1, argv + optind - 1, stdout, stderr);
-	if (!strcmp(cmd, "merge"))
-		return modsim_merge_main(argc - optind + 1, argv + optind - 1, stdout, stderr);
-	if (!strcmp(cmd, "strategies"))
-		return modsim_cmd_strategies(argc - optind, argv + optind, strategy, stdout, stderr);
-	if (!strcmp(cmd, "hazards"))
-		return modsim_cmd_hazards(argc - optind, argv + optind, strategy, stdout, stderr);
-	if (!strcmp(cmd, "run"))
-		return modsim_run_main(argc - optind + 1, argv + optind - 1, stdout, stderr);
-	if (!strcmp(cmd, "shrink"))
-		return modsim_shrink_main(argc - optind + 1, argv + optind - 1, stdout, stderr);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		const struct command *p = &commands[i];
+
+		if (strcmp(cmd, p->name))
+			continue;
+		if (p->global)
+			return p->global(argc - optind, argv + optind, strategy, stdout, stderr);
+		return p->run(argc - optind + 1, argv + optind - 1, stdout, stderr);
+	}
 	if (!strcmp(cmd, "shell")) {
 		if (optind < argc)
 			file = argv[optind++];

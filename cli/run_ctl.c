@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lab/run_ctl.h"
+#include "run_ctl.h"
 
 #include "internal.h"
 
@@ -82,7 +82,7 @@ static int ctl_write(const char *path, const char *what, const struct modsim_sch
 	return 0;
 }
 
-int modsim_run_ctl_main(struct modsim_run_ctl *ctl, struct modsim_run_config *cfg,
+int modsim_run_ctl_run(struct modsim_run_ctl *ctl, struct modsim_run_config *cfg,
 			struct modsim_run_result *res, enum modsim_format fmt, FILE *out, FILE *err)
 {
 	struct modsim_sched_report *r = &res->sched;

@@ -34,7 +34,7 @@ int modsim_run_ctl_replay(struct modsim_run_ctl *ctl, struct modsim_run_config *
  * Return: the exit status: 0, 4 (the schedule did not replay as recorded),
  * 1 (the trial could not run, or a file could not be written).
  */
-int modsim_run_ctl_main(struct modsim_run_ctl *ctl, struct modsim_run_config *cfg,
+int modsim_run_ctl_run(struct modsim_run_ctl *ctl, struct modsim_run_config *cfg,
 			struct modsim_run_result *res, enum modsim_format fmt, FILE *out, FILE *err);
 
 /* Free what @ctl owns (NULL is fine). */

@@ -13,7 +13,7 @@
 #include <modsim/kernel.h>
 #include <modsim/module.h>
 #include <modsim/point.h>
-#include <modsim/sched.h>
+#include <modsim/lab/sched.h>
 #include <modsim/stats.h>
 #include <modsim/strategy.h>
 #include <modsim/workers.h>
@@ -195,16 +195,7 @@ struct modsim_kernel {
 	struct modsim_firmware *firmware;
 };
 
-#include "caller.h"
-
-/* ---- error messages (error.c) ---- */
-
-/* Set this thread's last error message, printf-style; returns @err. */
-int modsim_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Name of a negative errno: "-ENOENT". */
-const char *modsim_errname(int err);
-/* Monotonic clock in nanoseconds. */
-uint64_t modsim_now_ns(void);
+#include "dispatch/caller.h"
 
 /* ---- CPUs, quiescence, world stop (cpu.c) ---- */
 
@@ -512,7 +503,7 @@ extern const struct modsim_strategy modsim_preset_rundown;
 extern const struct modsim_strategy modsim_preset_quiesce;
 
 /* Resolve a preset by name, or load it from a .so path. */
-int modsim_strategy_resolve(const char *name, const struct modsim_strategy **out, void **handle);
+MODSIM_API int modsim_strategy_resolve(const char *name, const struct modsim_strategy **out, void **handle);
 
 /* modsim_enter() and modsim_exit() are in caller.h. */
 static inline bool modsim_get(struct modsim_mod *m, struct modsim_cpu *cpu)

@@ -19,9 +19,9 @@
  * copies of these units are then never linked in: one handler, one range
  * table.
  */
-#include "fault.c"
-#include "quarantine.c"
-#include "watchdog.c"
+#include "detect/fault.c"
+#include "detect/quarantine.c"
+#include "detect/watchdog.c"
 
 #define FX_MODDIR MODSIM_BUILD_DIR "/tests/modules/"
 

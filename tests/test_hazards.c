@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <modsim/hazard.h>
+#include <modsim/lab/hazard.h>
 #include <modsim/kernel.h>
 #include <modsim/strategy.h>
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include <modsim/kernel.h>
-#include <modsim/matrix.h>
+#include <modsim/lab/matrix.h>
 #include <modsim/strategy.h>
 
 /*

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include <modsim/kernel.h>
-#include <modsim/matrix.h>
+#include <modsim/lab/matrix.h>
+
+#include "cli.h"
 
 #define NSTRAT 3
 #define NSCEN 2
@@ -130,7 +132,7 @@ static int merge(char **out, char **err, int argc, const char **args)
 	assert_true(argc < 15);
 	for (int i = 0; i < argc; i++)
 		argv[i + 1] = (char *)args[i];
-	status = modsim_merge_main(argc + 1, argv, o, e);
+	status = cmd_merge(argc + 1, argv, o, e);
 	fclose(o);
 	fclose(e);
 	return status;

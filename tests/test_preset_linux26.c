@@ -8,7 +8,7 @@
 #include <modsim/workers.h>
 
 #include "preset_unit.h"
-#include "percpu.h"
+#include "presets/percpu.h"
 
 extern const struct modsim_strategy modsim_preset_linux26;
 

@@ -13,10 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <modsim/run.h>
+#include <modsim/lab/run.h>
+
+#include "cli.h"
 #include <modsim/workers.h>
 
-#include "scenario.h"
+#include "lab/scenario.h"
 
 #include "internal.h"
 
@@ -423,7 +425,7 @@ static int run_main(char **out, char **err, ...)
 	va_end(ap);
 	fo = open_memstream(out, &lo);
 	fe = open_memstream(err, &le);
-	status = modsim_run_main(argc, argv, fo, fe);
+	status = cmd_run(argc, argv, fo, fe);
 	fclose(fo);
 	fclose(fe);
 	return status;
@@ -446,7 +448,7 @@ static void expect_usage(const char *what, ...)
 	va_end(ap);
 	fo = open_memstream(&out, &lo);
 	fe = open_memstream(&err, &le);
-	status = modsim_run_main(argc, argv, fo, fe);
+	status = cmd_run(argc, argv, fo, fe);
 	fclose(fo);
 	fclose(fe);
 	if (status != 2 || !strstr(err, what) || strchr(err, '\n') != err + strlen(err) - 1)

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <modsim/run.h>
+#include <modsim/lab/run.h>
 
-#include "scenario.h"
+#include "lab/scenario.h"
 
 #include "internal.h"
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <modsim/run.h>
-#include <modsim/sched.h>
+#include <modsim/lab/run.h>
+#include <modsim/lab/sched.h>
 
 #include "internal.h"
 

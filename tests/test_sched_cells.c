@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <modsim/matrix.h>
-#include <modsim/run.h>
+#include <modsim/lab/matrix.h>
+#include <modsim/lab/run.h>
 #include <modsim/strategy.h>
 
 #include "internal.h"

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include <modsim/kernel.h>
-#include <modsim/sched.h>
+#include <modsim/lab/sched.h>
 
 #include "internal.h"
 
@@ -55,7 +55,7 @@ static void assert_schedule_equal(const struct modsim_schedule *a, const struct 
 	}
 }
 
-/* The example schedule of the format comment in loader/sched_token.c. */
+/* The example schedule of the format comment in src/lab/token.c. */
 static struct modsim_sched_choice example_choices[] = { { 4, 1 }, { 9, 0 }, { 17, 2 } };
 
 static void example_schedule(struct modsim_schedule *s)

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include <modsim/point.h>
-#include <modsim/sched.h>
+#include <modsim/lab/sched.h>
 
 /*
  * The report: a loader and two workers.  The loader loads hook (init over

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include <modsim/kernel.h>
-#include <modsim/shell.h>
+#include "shell.h"
 #include <modsim/workers.h>
 
 /*

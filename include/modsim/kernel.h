@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -73,6 +74,18 @@ MODSIM_API void modsim_kernel_destroy(struct modsim_kernel *k);
  * Never NULL; "" when nothing failed yet.
  */
 MODSIM_API const char *modsim_last_error(void);
+
+/**
+ * modsim_err - set this thread's modsim_last_error() message, printf-style.
+ * Return: @err, so that a failing path reads `return modsim_err(-EINVAL, ...)`.
+ */
+MODSIM_API int modsim_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** modsim_errname - the name of a negative errno: "-ENOENT" (never NULL). */
+MODSIM_API const char *modsim_errname(int err);
+
+/** modsim_now_ns - the monotonic clock, in nanoseconds. */
+MODSIM_API uint64_t modsim_now_ns(void);
 
 /**
  * modsim_set_strategy - switch presets.

@@ -263,15 +263,6 @@ enum modsim_listing { MODSIM_LIST_TEXT, MODSIM_LIST_MARKDOWN, MODSIM_LIST_NAMES 
  */
 MODSIM_API int modsim_strategies_show(FILE *f, const char *list, enum modsim_listing how);
 
-/**
- * modsim_cmd_strategies - the `modsim strategies` command: parse the words
- * after "strategies" ([--markdown] [--names]) and print.
- * @strategy: the global --strategy: show only it; NULL: every preset
- * Return: the exit status (0, 1 unknown strategy, 2 bad usage).
- */
-MODSIM_API int modsim_cmd_strategies(int argc, char **argv, const char *strategy, FILE *out,
-				     FILE *err);
-
 #ifdef __cplusplus
 }
 #endif

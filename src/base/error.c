@@ -12,7 +12,7 @@
 /* The last failure's message on this thread; "" until something fails. */
 static __thread char last_error[MODSIM_ERR_MAX];
 
-int modsim_err(int err, const char *fmt, ...)
+MODSIM_API int modsim_err(int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -38,7 +38,7 @@ static const char *const errnames[] = {
 };
 #undef E
 
-const char *modsim_errname(int err)
+MODSIM_API const char *modsim_errname(int err)
 {
 	static __thread char other[24];
 	int e = err < 0 ? -err : err;
@@ -51,7 +51,7 @@ const char *modsim_errname(int err)
 	return other;
 }
 
-uint64_t modsim_now_ns(void)
+MODSIM_API uint64_t modsim_now_ns(void)
 {
 	struct timespec ts;
 

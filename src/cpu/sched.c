@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sched_internal.h"
+#include "cpu/sched_internal.h"
 
 /*
  * How it works.

@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include <modsim/sched.h>
+#include <modsim/lab/sched.h>
 
 #include "internal.h"
 

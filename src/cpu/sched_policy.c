@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "sched_internal.h"
+#include "cpu/sched_internal.h"
 
 /* PCT's starvation bound: decisions in a row one thread may win (see pct_pick). */
 #define SCHED_PCT_SLICE 64

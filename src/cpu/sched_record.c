@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched_internal.h"
+#include "cpu/sched_internal.h"
 
 /* The most events and logged steps (or choices) a report keeps. */
 #define SCHED_MAX_EVENTS (1u << 22)

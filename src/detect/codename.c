@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "callpath.h"
+#include "dispatch/callpath.h"
 
 /*
  * The name of the function at file offset @off from the .symtab of @path:

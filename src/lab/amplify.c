@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario.h"
+#include "lab/scenario.h"
 
 #include "internal.h"
 
@@ -83,7 +83,7 @@ static int amp_item(char *item, const char *orig, struct modsim_amplify *a)
 	return 0;
 }
 
-int modsim_amplify_parse(const char *spec, struct modsim_amplify *out, unsigned int max)
+MODSIM_API int modsim_amplify_parse(const char *spec, struct modsim_amplify *out, unsigned int max)
 {
 	const char *p = spec;
 	unsigned int n = 0;

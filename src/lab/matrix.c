@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <modsim/matrix.h>
+#include <modsim/lab/matrix.h>
 #include <modsim/strategy.h>
 
-#include "scenario.h"
+#include "lab/scenario.h"
 
 #include "internal.h"
 

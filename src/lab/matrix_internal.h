@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include <modsim/matrix.h>
+#include <modsim/lab/matrix.h>
 
 #define MATRIX_TRIAL_SCHEMA "modsim-matrix-trial/2"
 #define MATRIX_SCHEMA "modsim-matrix/1"

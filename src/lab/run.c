@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <modsim/run.h>
+#include <modsim/lab/run.h>
 
-#include "scenario.h"
+#include "lab/scenario.h"
 
 #include "internal.h"
 

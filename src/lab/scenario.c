@@ -5,9 +5,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include <modsim/run.h>
+#include <modsim/lab/run.h>
 
-#include "scenario.h"
+#include "lab/scenario.h"
 
 #include "internal.h"
 
@@ -316,7 +316,7 @@ static bool scenario_is_file(const char *name)
 	return stat(name, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int modsim_scenario_resolve(const char *name, struct modsim_scenario *out)
+MODSIM_API int modsim_scenario_resolve(const char *name, struct modsim_scenario *out)
 {
 	char known[256];
 	size_t used = 0;

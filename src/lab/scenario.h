@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include <modsim/kernel.h>
-#include <modsim/run.h>
+#include <modsim/lab/run.h>
 #include <modsim/workers.h>
 
 #define SCN_NAME_MAX 64
@@ -85,7 +85,7 @@ int modsim_scenario_load_file(const char *path, struct modsim_scenario *out);
  * a '/', ends in ".ini", or names an existing file).
  * Return: 0, or a negative errno with a one-line message.
  */
-int modsim_scenario_resolve(const char *name, struct modsim_scenario *out);
+MODSIM_API int modsim_scenario_resolve(const char *name, struct modsim_scenario *out);
 
 /* Set @m's parameters from a blank-separated "name=value" list.  Return: 0 or -EINVAL. */
 int modsim_scenario_params(struct scn_module *m, const char *list);
@@ -100,7 +100,7 @@ bool modsim_scenario_bool(const char *v, bool *out);
  * Return: the number of items (0 for an empty spec), or -EINVAL with a
  * message naming the bad item.
  */
-int modsim_amplify_parse(const char *spec, struct modsim_amplify *out, unsigned int max);
+MODSIM_API int modsim_amplify_parse(const char *spec, struct modsim_amplify *out, unsigned int max);
 
 /* modsim_amplify_format - the canonical SPEC of @n items into @buf. */
 void modsim_amplify_format(const struct modsim_amplify *a, unsigned int n, char *buf, size_t len);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario.h"
+#include "lab/scenario.h"
 
 #include "internal.h"
 

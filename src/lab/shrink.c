@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <modsim/run.h>
+#include <modsim/lab/run.h>
 
 #include "internal.h"
 

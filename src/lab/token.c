@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <modsim/sched.h>
+#include <modsim/lab/sched.h>
 
 #include "internal.h"
 

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "percpu.h"
+#include "presets/percpu.h"
 
 /*
  * Callers check the state and bump their own CPU's slot: one acquire load,

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "percpu.h"
+#include "presets/percpu.h"
 
 /*
  * Mode word, read by every get and put.  LIVE is 0: gets and puts touch

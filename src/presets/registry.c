@@ -114,7 +114,7 @@ close:
 	return err;
 }
 
-int modsim_strategy_resolve(const char *name, const struct modsim_strategy **out, void **handle)
+MODSIM_API int modsim_strategy_resolve(const char *name, const struct modsim_strategy **out, void **handle)
 {
 	char known[256];
 	size_t used = 0;

@@ -1,7 +1,7 @@
 /* Preset "self": option 2; modules count themselves, unload stops and waits out callers. */
 #include <errno.h>
 
-#include "selfcount.h"
+#include "presets/selfcount.h"
 
 static bool self_idle(struct modsim_mod *m)
 {

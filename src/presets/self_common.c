@@ -1,7 +1,7 @@
 /* What the self presets share: the module's own count, stop and restart hooks, quiescence. */
 #include <errno.h>
 
-#include "selfcount.h"
+#include "presets/selfcount.h"
 
 static inline struct modsim_self_priv *self_priv(struct modsim_mod *m)
 {

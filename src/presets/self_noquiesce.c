@@ -1,7 +1,7 @@
 /* Preset "self-noquiesce": option 2 without the quiescence wait; shows put-then-return (P). */
 #include <errno.h>
 
-#include "selfcount.h"
+#include "presets/selfcount.h"
 
 /* Stop, read the count at once: nonzero restarts and refuses, zero exits. */
 static int self_noquiesce_unload(struct modsim_mod *m, unsigned int flags)

@@ -1,7 +1,7 @@
 /* Preset "self-restart": option 2; a count left after stop and quiescence restarts (EBUSY). */
 #include <errno.h>
 
-#include "selfcount.h"
+#include "presets/selfcount.h"
 
 /* Stop, wait for quiescence, then either exit (count 0) or restart and refuse. */
 static int self_restart_unload(struct modsim_mod *m, unsigned int flags)

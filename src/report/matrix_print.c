@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <modsim/matrix.h>
+#include <modsim/lab/matrix.h>
 
-#include "matrix_internal.h"
+#include "lab/matrix_internal.h"
 
 #include "internal.h"
 

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <modsim/matrix.h>
+#include <modsim/lab/matrix.h>
 
 #include "internal.h"
 

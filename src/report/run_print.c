@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <modsim/run.h>
+#include <modsim/lab/run.h>
 
-#include "scenario.h"
+#include "lab/scenario.h"
 
 #include "internal.h"
 

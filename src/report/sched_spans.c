@@ -5,7 +5,7 @@
 
 #include <modsim/point.h>
 
-#include "sched_spans.h"
+#include "report/sched_spans.h"
 #include "internal.h"
 
 /* A span that has begun and not yet ended. */

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <modsim/sched.h>
+#include <modsim/lab/sched.h>
 
 /* How deep spans nest on one thread (a call inside init inside an unload...). */
 #define MODSIM_SCHED_SPANS_DEPTH 16

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include <modsim/point.h>
-#include <modsim/sched.h>
+#include <modsim/lab/sched.h>
 
-#include "sched_spans.h"
+#include "report/sched_spans.h"
 #include "internal.h"
 
 /*

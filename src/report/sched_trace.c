@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include <modsim/point.h>
-#include <modsim/sched.h>
+#include <modsim/lab/sched.h>
 #include <modsim/stats.h>
 
-#include "sched_spans.h"
+#include "report/sched_spans.h"
 #include "internal.h"
 
 /*

@@ -206,39 +206,3 @@ MODSIM_API void modsim_strategies_print(FILE *f, bool markdown)
 {
 	modsim_strategies_show(f, NULL, markdown ? MODSIM_LIST_MARKDOWN : MODSIM_LIST_TEXT);
 }
-
-static const char strategies_usage[] =
-	"usage: modsim [--strategy NAME] strategies [--markdown] [--names]\n"
-	"  every preset: the post's option, what callers pay, what unload does,\n"
-	"  the predicted outcome per hazard, what a module author writes, and\n"
-	"  the presets as choices on three axes (init, caller, unload).\n"
-	"  --strategy NAME  only NAME (a preset, BASE+twoinit, BASE+stopworld-init,\n"
-	"                   or a strategy .so), with the reason for each prediction\n"
-	"  --markdown       markdown tables\n"
-	"  --names          the names alone, one a line\n";
-
-MODSIM_API int modsim_cmd_strategies(int argc, char **argv, const char *strategy, FILE *out,
-				     FILE *err)
-{
-	enum modsim_listing how = MODSIM_LIST_TEXT;
-
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--markdown")) {
-			how = MODSIM_LIST_MARKDOWN;
-		} else if (!strcmp(argv[i], "--names")) {
-			how = MODSIM_LIST_NAMES;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(strategies_usage, out);
-			return 0;
-		} else {
-			fprintf(err, "modsim: strategies: unexpected argument '%s' (try 'modsim strategies --help')\n",
-				argv[i]);
-			return 2;
-		}
-	}
-	if (modsim_strategies_show(out, strategy, how)) {
-		fprintf(err, "modsim: %s\n", modsim_last_error());
-		return 1;
-	}
-	return 0;
-}

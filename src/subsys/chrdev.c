@@ -6,7 +6,7 @@
 
 #include <modsim/chrdev.h>
 
-#include "callpath.h"
+#include "dispatch/callpath.h"
 
 /* One registered device, in kernel memory: name and owner are copies. */
 struct chrdev_entry {

@@ -7,7 +7,7 @@
 
 #include <modsim/hook.h>
 
-#include "callpath.h"
+#include "dispatch/callpath.h"
 
 /* One registered hook, in kernel memory: owner, name and priority are copies. */
 struct hook_entry {

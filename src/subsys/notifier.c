@@ -6,7 +6,7 @@
 
 #include <modsim/notifier.h>
 
-#include "callpath.h"
+#include "dispatch/callpath.h"
 
 /* A call copies at most this many blocks onto its stack; longer chains malloc. */
 #define NOTIFIER_SNAP_STACK 32

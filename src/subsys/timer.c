@@ -8,7 +8,7 @@
 
 #include <modsim/timer.h>
 
-#include "callpath.h"
+#include "dispatch/callpath.h"
 
 /*
  * struct modsim_timer - the kernel's side of a timer_list (t->__kt).

@@ -121,20 +121,6 @@ enum modsim_hazards_format {
 MODSIM_API int modsim_hazards_print(FILE *f, const char *strategies, const char *hazards,
 				    enum modsim_hazards_format fmt);
 
-/**
- * modsim_cmd_hazards - the `modsim hazards` command: parse @argc/@argv (the
- * words after "hazards": [--strategies LIST] [--hazards LIST]
- * [--markdown|--json]), run modsim_hazards_print() on @out.
- * @strategy: the global --strategy, used when --strategies is absent; NULL
- *            for every built-in preset
- * @err:      where usage errors go
- *
- * Return: the exit status: 0 every cell matched, 3 some cell did not
- * match or could not be forced, 2 bad usage, 1 the command failed.
- */
-MODSIM_API int modsim_cmd_hazards(int argc, char **argv, const char *strategy, FILE *out,
-				  FILE *err);
-
 #ifdef __cplusplus
 }
 #endif

@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include <modsim/compiler.h>
-#include <modsim/run.h>
+#include <modsim/lab/run.h>
 #include <modsim/stats.h>
 
 #ifdef __cplusplus
@@ -318,20 +318,6 @@ MODSIM_API const char *modsim_matrix_verdict_name(enum modsim_matrix_verdict v);
  * with modsim_last_error().
  */
 MODSIM_API int modsim_matrix_plot(const struct modsim_matrix_result *r, const char *path);
-
-/**
- * modsim_matrix_main - the `modsim matrix` command (argv[0] is "matrix").
- * Return: the exit status: 0 done, 3 with --check when a cell contradicts
- * its prediction, 2 usage error, 1 runtime error.
- */
-MODSIM_API int modsim_matrix_main(int argc, char **argv, FILE *out, FILE *err);
-
-/**
- * modsim_merge_main - the `modsim merge FILES...` command (argv[0] is
- * "merge"): the trials of shard files as one table.
- * Return: the exit status, as modsim_matrix_main().
- */
-MODSIM_API int modsim_merge_main(int argc, char **argv, FILE *out, FILE *err);
 
 #ifdef __cplusplus
 }

@@ -8,7 +8,7 @@
 
 #include <modsim/compiler.h>
 #include <modsim/point.h>
-#include <modsim/sched.h>
+#include <modsim/lab/sched.h>
 #include <modsim/stats.h>
 
 #ifdef __cplusplus
@@ -195,14 +195,6 @@ MODSIM_API int modsim_shrink(const struct modsim_schedule *in, unsigned int max_
 			     struct modsim_schedule *out, struct modsim_shrink_stats *st);
 
 /**
- * modsim_shrink_main - the `modsim shrink TOKEN` command.
- * Return: the exit status: 0 a (possibly) shorter failing schedule was
- * printed, 4 the token does not fail when replayed, 2 bad usage, 1 error.
- */
-MODSIM_API int modsim_shrink_main(int argc, char **argv, FILE *out, FILE *err);
-
-
-/**
  * modsim_sched_hunt - search controlled schedules of @cell's strategy,
  * scenario and workers (pct and random by turns, default depth and steps,
  * seeds @first_seed, @first_seed + 1, ...) for one that ends on violation
@@ -237,15 +229,6 @@ MODSIM_API void modsim_run_csv_header(FILE *f);
 /** modsim_run_csv_row - one trial as one CSV row, without the header. */
 MODSIM_API void modsim_run_csv_row(FILE *f, const struct modsim_run_config *cfg,
 				   const struct modsim_run_result *res);
-
-/**
- * modsim_run_main - the `modsim run` command: parse @argv (argv[0] is
- * "run"), run the trial, print its result on @out and errors (one line)
- * on @err.
- * Return: the exit status: 0 the trial ran, 3 with --fail-on-violation when a
- * violation (not a leak) was seen, 2 usage error, 1 runtime error.
- */
-MODSIM_API int modsim_run_main(int argc, char **argv, FILE *out, FILE *err);
 
 /**
  * modsim_scenario_names - the built-in scenarios, NULL-terminated:

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "hazard_internal.h"
+#include "lab/hazards/hazard_internal.h"
 
 static void *actor_main(void *arg)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hazard_internal.h"
+#include "lab/hazards/hazard_internal.h"
 
 /* The first 1024 violations are kept by the kernel; a run makes a few. */
 #define HZ_MAX_VIOLATIONS 1024

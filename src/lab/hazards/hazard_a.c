@@ -1,5 +1,5 @@
 /* Hazard A, the unload race: a caller found selfcount's hook and enters it while rmmod runs. */
-#include "hazard_internal.h"
+#include "lab/hazards/hazard_internal.h"
 
 /*
  * C looks up the hook and parks before the preset's entry; U unloads and

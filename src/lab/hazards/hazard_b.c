@@ -1,5 +1,5 @@
 /* Hazard B, half-init: halfinit registered a, its init is about to fail, and a caller found a. */
-#include "hazard_internal.h"
+#include "lab/hazards/hazard_internal.h"
 
 static char fail_at_2[] = "fail_at=2";
 

@@ -7,7 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include <modsim/hazard.h>
+#include <modsim/lab/hazard.h>
 
 #include "internal.h"
 

@@ -1,5 +1,5 @@
 /* Hazard L, a long-held reference: a file of chardev is open across rmmod, then read and closed. */
-#include "hazard_internal.h"
+#include "lab/hazards/hazard_internal.h"
 
 /* The file C1 opens and C2 reads and closes. */
 struct hz_file {

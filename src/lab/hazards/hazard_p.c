@@ -1,5 +1,5 @@
 /* Hazard P, put-then-return: selfcount dropped its own count and still runs its code when rmmod runs. */
-#include "hazard_internal.h"
+#include "lab/hazards/hazard_internal.h"
 
 /*
  * C runs the hook and parks at self.after_put (inside module_self_exit,

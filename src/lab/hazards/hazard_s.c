@@ -1,7 +1,7 @@
 /* Hazard S, the sleeping init: initsleep's init waits for a firmware request only a worker serves. */
 #include <modsim/workers.h>
 
-#include "hazard_internal.h"
+#include "lab/hazards/hazard_internal.h"
 
 static int hz_act_load(struct hz_actor *a)
 {

@@ -1,5 +1,5 @@
 /* Hazard T, deferred work: timer leak=1 forgets its armed timer at exit, and it fires after the free. */
-#include "hazard_internal.h"
+#include "lab/hazards/hazard_internal.h"
 
 static char leak_1[] = "leak=1";
 static char period_1[] = "period_ms=1";
