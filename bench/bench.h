@@ -55,7 +55,7 @@ struct bench_opts {
 	char module[PATH_MAX];
 };
 
-/* Parse argv.  Return: 0 to run, 1 when --help was printed, -1 after a
+/* Parse argv.  Return: 0 to run, 1 when --help or --version was printed, -1 after a
  * usage error was printed on stderr. */
 int bench_opts_parse(int argc, char **argv, struct bench_opts *o);
 

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench.h"
 
@@ -9,7 +10,8 @@ void bench_progress(const struct bench_opts *o, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (o->quiet)
+	/* Progress is for a person watching: none to a pipe or a file. */
+	if (o->quiet || !isatty(STDERR_FILENO))
 		return;
 	va_start(ap, fmt);
 	fputs("modsim-bench: ", stderr);

@@ -15,7 +15,8 @@
 static const char usage[] =
 	"usage: modsim-bench [--strategies LIST] [--threads LIST] [--loops N] [--runs N] [--pin]\n"
 	"                    [--clock cpu|wall] [--json | --csv] [--plot FILE.png] [--unloads N]\n"
-	"                    [--cycles N] [--init-timeout MS] [--module PATH] [--quiet] [--help]\n"
+	"                    [--cycles N] [--init-timeout MS] [--module PATH] [--quiet]\n"
+	"                    [--help] [--version]\n"
 	"\n"
 	"What callers pay per call under each strategy, measured like the kernel's refscale:\n"
 	"on every thread at once, a tight loop of the preset's enter, an indirect call into a\n"
@@ -37,11 +38,14 @@ static const char usage[] =
 	"  --init-timeout MS  every kernel's init/exit watchdog; 0 runs init and exit on the\n"
 	"                     caller, with no watchdog thread (default: the library's, 2000)\n"
 	"  --module PATH      the benchmark module (default: bench/modules/benchfn.so by the binary)\n"
-	"  --quiet            no progress lines on stderr\n"
-	"  --help             this text\n"
+	"  --quiet            no progress lines on stderr (there are none unless stderr\n"
+	"                     is a terminal)\n"
+	"  -h, --help         this text\n"
+	"  -V, --version      print the version\n"
 	"\n"
 	"Every result has a grep-able line: SUMMARY, UNLOAD, WORLDSTOP, CYCLES, VERDICT.\n"
-	"Verdicts are information: the exit status is 0 whether they pass or fail.\n";
+	"Verdicts are information: the exit status is 0 whether they pass or fail;\n"
+	"1 a run could not be done, 2 bad usage.\n";
 
 static int bad(const char *fmt, const char *a, const char *b)
 {
@@ -216,6 +220,9 @@ int bench_opts_parse(int argc, char **argv, struct bench_opts *o)
 
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			fputs(usage, stdout);
+			return 1;
+		} else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+			printf("modsim-bench %s\n", BENCH_VERSION);
 			return 1;
 		} else if (!strcmp(a, "--pin")) {
 			o->pin = true;

@@ -19,4 +19,25 @@ int cmd_shrink(int argc, char **argv, FILE *out, FILE *err);
 int cmd_hazards(int argc, char **argv, const char *strategy, FILE *out, FILE *err);
 int cmd_strategies(int argc, char **argv, const char *strategy, FILE *out, FILE *err);
 
+/*
+ * cli_columns - the width the text output of @f should fit: $COLUMNS when
+ * set (20 to 10000), else the terminal's when @f is one, else 0 (no limit).
+ */
+unsigned int cli_columns(FILE *f);
+
+/*
+ * cli_set_progname - name the command in the printed command lines
+ * ("repeat:", "replay:") as it was invoked (@argv0, quoted for a shell),
+ * or "modsim" when that is what $PATH finds.
+ */
+void cli_set_progname(const char *argv0);
+
+/*
+ * cli_check_strategies - every name of the comma-separated @list is a
+ * preset, a composition or a readable .so path; else one line on @err,
+ * prefixed with @who ("modsim hazards").
+ * Return: 0, or 2 (the usage status).
+ */
+int cli_check_strategies(const char *list, const char *who, FILE *err);
+
 #endif /* MODSIM_CLI_H */

@@ -19,8 +19,10 @@ static const char hazards_usage[] =
 	"                     and .so paths too); default: --strategy, else every preset\n"
 	"  --hazards LIST     comma-separated of A,B,P,T,L,S; default: all\n"
 	"  --markdown, --json output format (default: aligned text)\n"
+	"  -h, --help         this text\n"
 	"  exit status: 0 every cell matched, 3 some cell did not (or could not be\n"
-	"  forced), 1 the command failed, 2 bad usage\n";
+	"  forced), 1 the command failed, 2 bad usage (an unknown strategy or\n"
+	"  hazard too)\n";
 
 /* The value of option @opt at argv[*i] ("--opt VALUE" or "--opt=VALUE"), or NULL. */
 static const char *opt_value(int argc, char **argv, int *i, const char *opt, bool *missing)
@@ -54,7 +56,7 @@ int cmd_hazards(int argc, char **argv, const char *strategy, FILE *out, FILE *er
 		} else if (!missing && (v = opt_value(argc, argv, &i, "--hazards", &missing))) {
 			hazards = v;
 		} else if (missing) {
-			fprintf(err, "modsim: hazards: option '%s' needs an argument (try 'modsim hazards --help')\n",
+			fprintf(err, "modsim hazards: option '%s' needs an argument (try 'modsim hazards --help')\n",
 				argv[i]);
 			return 2;
 		} else if (!strcmp(argv[i], "--markdown")) {
@@ -65,11 +67,13 @@ int cmd_hazards(int argc, char **argv, const char *strategy, FILE *out, FILE *er
 			fputs(hazards_usage, out);
 			return 0;
 		} else {
-			fprintf(err, "modsim: hazards: unexpected argument '%s' (try 'modsim hazards --help')\n",
+			fprintf(err, "modsim hazards: unexpected argument '%s' (try 'modsim hazards --help')\n",
 				argv[i]);
 			return 2;
 		}
 	}
+	if (strategies && cli_check_strategies(strategies, "modsim hazards", err))
+		return 2;
 	rc = modsim_hazards_print(out, strategies, hazards, fmt);
 	if (rc < 0) {
 		fprintf(err, "modsim: %s\n", modsim_last_error());

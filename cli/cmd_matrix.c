@@ -53,6 +53,9 @@ static const char matrix_usage[] =
 	"      --steps N          each schedule's step budget (default 2000)\n"
 	"      --no-hunt          do not search a controlled schedule that replays each\n"
 	"                         cell's violation (the table prints one per cell)\n"
+	"      --replays FILE     write the replay lines whole to FILE; on a terminal\n"
+	"                         lines wider than it are cut, and a file under $TMPDIR\n"
+	"                         keeps them whole (its name is printed)\n"
 	"      --plan             run nothing: print each cell as 'STRATEGY SCENARIO\n"
 	"                         HAZARD PREDICTION', one a line\n"
 	"  -h, --help             this text\n"
@@ -70,12 +73,14 @@ static const char merge_usage[] =
 	"\n"
 	"      --no-hunt   do not search a controlled schedule that replays each\n"
 	"                  cell's violation (the table prints one per cell)\n"
+	"      --replays FILE  the replay lines whole in FILE (see 'modsim matrix --help')\n"
 	"\n"
 	"exit status: 0 done, 3 a MISMATCH with --check (or UNSEEN with --check-strict), 2 bad usage, 1 a file could\n"
 	"not be read or is not made of trial lines of one matrix\n";
 
 enum { OPT_STRATEGIES = 256, OPT_SCENARIOS, OPT_SEED, OPT_JSON, OPT_CSV, OPT_JSONL, OPT_CHECK, OPT_CHECK_STRICT,
-       OPT_PLOT, OPT_SHARD, OPT_PLAN, OPT_SCHED, OPT_DEPTH, OPT_STEPS, OPT_NO_HUNT };
+       OPT_PLOT, OPT_SHARD, OPT_PLAN, OPT_SCHED, OPT_DEPTH, OPT_STEPS, OPT_NO_HUNT,
+       OPT_REPLAYS };
 
 /* struct cmd - what a command line asked for. */
 struct cmd {
@@ -83,7 +88,7 @@ struct cmd {
 	struct modsim_matrix_config cfg;
 	enum modsim_format fmt;
 	bool fmt_set, check, strict, plan, duration_set, depth_set, steps_set, no_hunt;
-	const char *plot;
+	const char *plot, *replays;
 	char msg[768];
 	FILE *out, *err;
 	/* progress */
@@ -216,6 +221,11 @@ static int option(struct cmd *c, int opt, const char *arg)
 	case OPT_NO_HUNT:
 		c->no_hunt = true;
 		return 0;
+	case OPT_REPLAYS:
+		if (!*arg)
+			return usage(c, "--replays: empty file name");
+		c->replays = arg;
+		return 0;
 	case OPT_SCHED: {
 		int p = modsim_sched_policy_lookup(arg);
 
@@ -253,6 +263,7 @@ static int parse(struct cmd *c, int argc, char **argv, bool merge)
 		{ "check-strict", no_argument, NULL, OPT_CHECK_STRICT },
 		{ "plot", required_argument, NULL, OPT_PLOT },
 		{ "no-hunt", no_argument, NULL, OPT_NO_HUNT },
+		{ "replays", required_argument, NULL, OPT_REPLAYS },
 		{ "help", no_argument, NULL, 'h' },
 		/* matrix only, from here */
 		{ "strategies", required_argument, NULL, OPT_STRATEGIES },
@@ -276,6 +287,7 @@ static int parse(struct cmd *c, int argc, char **argv, bool merge)
 		{ "check-strict", no_argument, NULL, OPT_CHECK_STRICT },
 		{ "plot", required_argument, NULL, OPT_PLOT },
 		{ "no-hunt", no_argument, NULL, OPT_NO_HUNT },
+		{ "replays", required_argument, NULL, OPT_REPLAYS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -317,6 +329,8 @@ static int parse(struct cmd *c, int argc, char **argv, bool merge)
 	}
 	if (merge && optind == argc)
 		return usage(c, "no files to merge");
+	if (c->replays && c->fmt != MODSIM_FMT_TEXT)
+		return usage(c, "--replays: only the text table has replay lines");
 	return 0;
 }
 
@@ -380,8 +394,14 @@ static int finish(struct cmd *c, struct modsim_matrix_result *r, FILE *out, bool
 		fprintf(c->err, "modsim %s: searching replays: %s\n", c->name, modsim_last_error());
 		return 1;
 	}
-	if (!streamed)
+	if (!streamed && c->fmt == MODSIM_FMT_TEXT) {
+		if (modsim_matrix_print_fit(out, r, cli_columns(out), c->replays)) {
+			fprintf(c->err, "modsim %s: %s\n", c->name, modsim_last_error());
+			status = 1;
+		}
+	} else if (!streamed) {
 		modsim_matrix_print(out, c->fmt, r);
+	}
 	fflush(out);
 	if (c->plot && modsim_matrix_plot(r, c->plot)) {
 		fprintf(c->err, "modsim %s: %s\n", c->name, modsim_last_error());

@@ -162,7 +162,7 @@ static void shrink_print(FILE *out, const struct shrink_cmd *c, const struct mod
 		st->preemptions_before, st->steps_before);
 	fprintf(out, "after:  %u choices, %u preemptions, %u steps\n", st->choices_after,
 		st->preemptions_after, st->steps_after);
-	fprintf(out, "replay: modsim run --replay %s\n", tok);
+	fprintf(out, "replay: %s run --replay %s\n", modsim_progname(), tok);
 }
 
 int cmd_shrink(int argc, char **argv, FILE *out, FILE *err)

@@ -46,7 +46,35 @@ static const char usage_text[] =
 	"  -h, --help           this text\n"
 	"  -V, --version        print the version\n"
 	"\n"
-	"exit status: 0 success, 1 a command or the kernel failed, 2 bad usage\n";
+	"exit status, every command: 0 done, 1 a runtime failure (a module or file\n"
+	"that cannot be loaded, a trial that cannot run), 2 bad usage (an unknown\n"
+	"option, command, strategy or scenario, a bad number), 3 a verdict failure\n"
+	"(a MISMATCH with --check, a violation with --fail-on-violation), 4 a\n"
+	"replay that did not go as recorded.  'man modsim' has the rest.\n";
+
+static const char shell_usage[] =
+	"usage: modsim [--strategy NAME] shell [FILE | -]\n"
+	"\n"
+	"Run kernel commands (insmod, rmmod, lsmod, modinfo, workers, run, stats,\n"
+	"strategy) from FILE, or from standard input (\"-\" or no FILE).  On a\n"
+	"terminal it prompts, with line editing and history; a mistyped line is\n"
+	"reported and the session goes on.  'help' inside lists the commands.\n"
+	"\n"
+	"  -h, --help   this text\n"
+	"\n"
+	"exit status: 0 every line worked, 1 a command failed, 2 a line was misused\n"
+	"(unknown command, bad flag or number, unknown strategy)\n";
+
+static const char demo_usage[] =
+	"usage: modsim [--strategy NAME] demo\n"
+	"\n"
+	"The guided tour: load the example modules, run two workers while an unload\n"
+	"of chardev is tried, unload everything, and print lsmod at each step and\n"
+	"the counters at the end.\n"
+	"\n"
+	"  -h, --help   this text\n"
+	"\n"
+	"exit status: 0 done, 1 a step that should work failed\n";
 
 /*
  * The commands that parse their own words, as git's commands[]: @run takes
@@ -119,6 +147,7 @@ int main(int argc, char **argv)
 	FILE *in = stdin;
 	int c, err, status;
 
+	cli_set_progname(argv[0]);
 	modsim_config_default(&cfg);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:s:hV", opts, NULL)) != -1) {
@@ -152,6 +181,9 @@ int main(int argc, char **argv)
 	if (optind == argc)
 		return quick_matrix(strategy, seed);
 	cmd = argv[optind++];
+	if (strategy && (!strcmp(cmd, "shell") || !strcmp(cmd, "demo")) &&
+	    cli_check_strategies(strategy, "modsim", stderr))
+		return 2;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		const struct command *p = &commands[i];
 
@@ -161,11 +193,20 @@ int main(int argc, char **argv)
 			return p->global(argc - optind, argv + optind, strategy, stdout, stderr);
 		return p->run(argc - optind + 1, argv + optind - 1, stdout, stderr);
 	}
-	if (!strcmp(cmd, "shell")) {
-		if (optind < argc)
-			file = argv[optind++];
-	} else if (strcmp(cmd, "demo")) {
+	if (strcmp(cmd, "shell") && strcmp(cmd, "demo"))
 		return usage_error("unknown command '%s'", cmd);
+	if (optind < argc && (!strcmp(argv[optind], "--help") || !strcmp(argv[optind], "-h"))) {
+		fputs(!strcmp(cmd, "shell") ? shell_usage : demo_usage, stdout);
+		return 0;
+	}
+	/* A file named like an option is given as ./-name; "-" is standard input. */
+	if (!strcmp(cmd, "shell") && optind < argc &&
+	    (argv[optind][0] != '-' || !strcmp(argv[optind], "-")))
+		file = argv[optind++];
+	if (optind < argc && argv[optind][0] == '-' && strcmp(argv[optind], "-")) {
+		fprintf(stderr, "modsim %s: unknown option '%s' (try 'modsim %s --help')\n", cmd,
+			argv[optind], cmd);
+		return 2;
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <editline/readline.h>
 
 #include "shell.h"
 
@@ -109,6 +112,9 @@ static enum shell_result cmd_strategy(struct shell *sh, int argc, char **argv)
 {
 	int err = modsim_set_strategy(sh->k, argv[1]);
 
+	/* No such preset or file is a misused line (status 2), as on the command line. */
+	if (err == -ENOENT)
+		return shell_usage(sh, "%s", modsim_last_error());
 	return err ? shell_failed(sh, "strategy", err) : SHELL_OK;
 }
 
@@ -125,13 +131,18 @@ static enum shell_result cmd_rmmod(struct shell *sh, int argc, char **argv)
 	unsigned int flags = 0;
 	int i, err;
 
+	bool wait = false;
+
+	/* kmod's spellings too: -f, and -w (wait for users: the default here). */
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--nowait"))
 			flags |= MODSIM_UNLOAD_NOWAIT;
-		else if (!strcmp(argv[i], "--force"))
+		else if (!strcmp(argv[i], "--wait") || !strcmp(argv[i], "-w"))
+			wait = true;
+		else if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f"))
 			flags |= MODSIM_UNLOAD_FORCE;
 		else if (argv[i][0] == '-')
-			return shell_usage(sh, "rmmod: unknown flag '%s' (flags: --nowait, --force)",
+			return shell_usage(sh, "rmmod: unknown flag '%s' (flags: -w/--wait, --nowait, -f/--force)",
 					   argv[i]);
 		else if (name)
 			return shell_usage(sh, "rmmod: one module at a time ('%s' and '%s')", name,
@@ -140,7 +151,9 @@ static enum shell_result cmd_rmmod(struct shell *sh, int argc, char **argv)
 			name = argv[i];
 	}
 	if (!name)
-		return shell_usage(sh, "usage: rmmod NAME [--nowait] [--force]");
+		return shell_usage(sh, "usage: rmmod NAME [-w|--wait|--nowait] [-f|--force]");
+	if (wait && (flags & MODSIM_UNLOAD_NOWAIT))
+		return shell_usage(sh, "rmmod: --wait and --nowait exclude each other");
 	err = modsim_unload(sh->k, name, flags);
 	return err ? shell_failed(sh, "rmmod", err) : SHELL_OK;
 }
@@ -149,6 +162,13 @@ static enum shell_result cmd_lsmod(struct shell *sh, int argc, char **argv)
 {
 	modsim_lsmod_print(sh->k, sh->out);
 	return SHELL_OK;
+}
+
+static enum shell_result cmd_modinfo(struct shell *sh, int argc, char **argv)
+{
+	int err = modsim_modinfo_print(sh->k, argv[1], sh->out);
+
+	return err ? shell_failed(sh, "modinfo", err) : SHELL_OK;
 }
 
 static enum shell_result cmd_workers(struct shell *sh, int argc, char **argv)
@@ -249,8 +269,9 @@ static enum shell_result cmd_quit(struct shell *sh, int argc, char **argv)
 static const struct shell_cmd shell_cmds[] = {
 	{ "strategy", "NAME", "switch presets (no module may be loaded)", 1, 1, cmd_strategy },
 	{ "insmod", "NAME|PATH [param=value...]", "load a module", 1, -1, cmd_insmod },
-	{ "rmmod", "NAME [--nowait] [--force]", "unload a module", 1, 3, cmd_rmmod },
+	{ "rmmod", "NAME [-w|--nowait] [-f]", "unload a module (-w waits for users, the default; -f forces)", 1, 4, cmd_rmmod },
 	{ "lsmod", "", "list the loaded modules", 0, 0, cmd_lsmod },
+	{ "modinfo", "NAME|PATH", "what a module declares: parameters, exports, hazard", 1, 1, cmd_modinfo },
 	{ "workers", "N", "run N background workers (0 stops them)", 1, 1, cmd_workers },
 	{ "run", "SECONDS", "let the workers run, then report what they did", 1, 1, cmd_run },
 	{ "stats", "", "print the counters", 0, 0, cmd_stats },
@@ -351,18 +372,44 @@ static void shell_line(struct shell *sh, char *line)
 	fflush(sh->out);
 }
 
+/*
+ * The next line of @in into *@line: through libedit (line editing, and
+ * history kept for the session) when @edit, else getline().  false at the
+ * end of input.
+ */
+static bool shell_read(FILE *in, FILE *out, bool interactive, bool edit, char **line,
+		       size_t *cap)
+{
+	if (edit) {
+		free(*line);
+		*cap = 0;
+		*line = readline("modsim> ");
+		if (!*line)
+			return false;
+		if (**line)
+			add_history(*line);
+		return true;
+	}
+	if (interactive) {
+		fputs("modsim> ", out);
+		fflush(out);
+	}
+	return getline(line, cap, in) >= 0;
+}
+
 int modsim_shell(struct modsim_kernel *k, FILE *in, FILE *out, FILE *err, bool interactive)
 {
 	struct shell sh = { .k = k, .out = out, .err = err };
+	/* libedit reads the terminal itself: only for a prompt on one, writing to stdout. */
+	bool edit = interactive && in == stdin && out == stdout && isatty(fileno(in)) &&
+		    isatty(fileno(out));
 	char *line = NULL;
 	size_t cap = 0;
 
+	if (edit)
+		using_history();
 	while (!sh.quit) {
-		if (interactive) {
-			fputs("modsim> ", out);
-			fflush(out);
-		}
-		if (getline(&line, &cap, in) < 0) {
+		if (!shell_read(in, out, interactive, edit, &line, &cap)) {
 			if (interactive)
 				fputc('\n', out);
 			break;
@@ -371,6 +418,8 @@ int modsim_shell(struct modsim_kernel *k, FILE *in, FILE *out, FILE *err, bool i
 		shell_line(&sh, line);
 	}
 	free(line);
+	if (edit)
+		clear_history();
 	if (sh.started_workers)
 		modsim_workers_stop(k);
 	fflush(out);

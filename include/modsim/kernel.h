@@ -84,6 +84,19 @@ MODSIM_API int modsim_err(int err, const char *fmt, ...) __attribute__((format(p
 /** modsim_errname - the name of a negative errno: "-ENOENT" (never NULL). */
 MODSIM_API const char *modsim_errname(int err);
 
+/**
+ * modsim_set_progname - how the printed command lines ("repeat: ...",
+ * "replay: ...") name the modsim command: "modsim" by default; the command
+ * line sets the path it was invoked by when modsim is not on PATH.  @name
+ * is printed as given (the caller quotes it for a shell); NULL, "" or a
+ * name of 512 bytes or more restore "modsim".  Call it before any thread
+ * prints.
+ */
+MODSIM_API void modsim_set_progname(const char *name);
+
+/** modsim_progname - the name set by modsim_set_progname() ("modsim" by default). */
+MODSIM_API const char *modsim_progname(void);
+
 /** modsim_now_ns - the monotonic clock, in nanoseconds. */
 MODSIM_API uint64_t modsim_now_ns(void);
 
@@ -161,6 +174,17 @@ struct modsim_modinfo {
  * Return: the number written (at most @max), or a negative errno.
  */
 MODSIM_API int modsim_lsmod(struct modsim_kernel *k, struct modsim_modinfo *out, size_t max);
+
+/**
+ * modsim_modinfo_print - what the module file @spec (a name on the module
+ * path, or a path) declares, as kmod's modinfo prints it: filename, name,
+ * description, the hazard it shows, each parameter with its description
+ * and type, each exported symbol, and whether it can stop and restart (the
+ * self presets).  The file is mapped to read it; nothing of it runs.
+ * Return: 0, or -ENOENT (no such module), -ENOEXEC (not a modsim module)
+ * with modsim_last_error().
+ */
+MODSIM_API int modsim_modinfo_print(struct modsim_kernel *k, const char *spec, FILE *f);
 
 /** modsim_lsmod_print - lsmod as a table on @f. */
 MODSIM_API void modsim_lsmod_print(struct modsim_kernel *k, FILE *f);

@@ -37,4 +37,12 @@ const struct modsim_matrix_trial *modsim_matrix_first_finder(const struct modsim
 /* Write @s as a JSON string (quoted, escaped). */
 void modsim_matrix_json_str(FILE *f, const char *s);
 
+/*
+ * The replay lines under the text table, fitted to @width (0: no limit),
+ * whole in @path or a new file when cut (matrix_replays.c; see
+ * modsim_matrix_print_fit).  Return: 0 or a negative errno.
+ */
+int modsim_matrix_print_replays(FILE *f, const struct modsim_matrix_result *r,
+				unsigned int width, const char *path);
+
 #endif /* MODSIM_MATRIX_INTERNAL_H */

@@ -216,7 +216,7 @@ static void text_repeat(FILE *f, const struct modsim_matrix_result *r)
 	const struct modsim_matrix_config *c = &r->cfg;
 	struct modsim_matrix_config *def = malloc(sizeof(*def));
 
-	fputs("repeat: modsim matrix", f);
+	fprintf(f, "repeat: %s matrix", modsim_progname());
 	if (def) {
 		modsim_matrix_config_default(def);
 		repeat_list(f, "--strategies", c->strategies, c->nstrategies, def->strategies,
@@ -339,13 +339,14 @@ static void text_mismatches(FILE *f, const struct modsim_matrix_result *r)
 			}
 			t = modsim_matrix_first_finder(r, c->strategies[row], c->scenarios[col]);
 			if (t->token[0]) {
-				fprintf(f, "violations in %u of %u trials; first: %s in %s (modsim run --replay %s)\n",
+				fprintf(f, "violations in %u of %u trials; first: %s in %s (%s run --replay %s)\n",
 					cell->found, cell->trials, t->first_kind, t->first_module,
-					t->token);
+					modsim_progname(), t->token);
 				continue;
 			}
-			fprintf(f, "violations in %u of %u trials; first: %s in %s (modsim run --strategy ",
-				cell->found, cell->trials, t->first_kind, t->first_module);
+			fprintf(f, "violations in %u of %u trials; first: %s in %s (%s run --strategy ",
+				cell->found, cell->trials, t->first_kind, t->first_module,
+				modsim_progname());
 			shell_word(f, t->strategy);
 			fputs(" --scenario ", f);
 			shell_word(f, t->scenario);
@@ -359,52 +360,11 @@ static void text_mismatches(FILE *f, const struct modsim_matrix_result *r)
 	}
 }
 
-/* Controlled trials: one replay line per cell that found a violation (its first finder). */
-static void text_replays(FILE *f, const struct modsim_matrix_result *r)
+static int print_text(FILE *f, const struct modsim_matrix_result *r, unsigned int width,
+		      const char *replays)
 {
-	const struct modsim_matrix_config *c = &r->cfg;
-	bool head = false;
+	int err;
 
-	for (unsigned int row = 0; row < c->nstrategies; row++) {
-		for (unsigned int col = 0; col < c->nscenarios; col++) {
-			const struct modsim_matrix_cell *cell = cell_at(r, row, col);
-			const struct modsim_matrix_trial *t;
-
-			if (!cell->found)
-				continue;
-			t = modsim_matrix_first_finder(r, c->strategies[row], c->scenarios[col]);
-			if (!head)
-				fputs(c->sched == MODSIM_SCHED_OFF ?
-					      "replay (per cell that found a violation, a controlled schedule that ends on one):\n" :
-					      "replay (the first schedule of each cell that found a violation):\n",
-				      f);
-			head = true;
-			fprintf(f, "  %s x %s: %s: ", c->strategies[row], c->scenarios[col],
-				t->first_kind);
-			if (cell->replay)
-				fprintf(f, "modsim run --replay %s\n", cell->replay);
-			else if (strcmp(t->sched, "off"))
-				fprintf(f, "modsim run --strategy %s --scenario %s --workers %u --seed %" PRIu64 " --sched %s --steps %u (token too long to keep)\n",
-					t->strategy, t->scenario, t->workers, t->seed, t->sched,
-					t->steps);
-			else {
-				if (cell->hunted)
-					fprintf(f, "none of %u controlled schedules found one; ",
-						MODSIM_MATRIX_HUNT_MAX);
-				else
-					fputs("no controlled schedule searched (--no-hunt); ", f);
-				fprintf(f, "modsim run --strategy %s --scenario %s --workers %u --duration %g --seed %" PRIu64 " repeats the trial (not exactly: it runs free)\n",
-					t->strategy, t->scenario, t->workers,
-					t->duration_ms / 1000.0, t->seed);
-			}
-		}
-	}
-	if (head)
-		fputc('\n', f);
-}
-
-static void print_text(FILE *f, const struct modsim_matrix_result *r)
-{
 	const struct modsim_matrix_config *c = &r->cfg;
 
 	fprintf(f, "modsim matrix: %u strateg%s x %u scenario%s, %u trial%s", c->nstrategies,
@@ -423,7 +383,7 @@ static void print_text(FILE *f, const struct modsim_matrix_result *r)
 		fprintf(f, "%zu of the matrix's %lu trials%s\n", r->ntrials, r->total,
 			c->shard_n > 1 ? " (this shard)" : " (shards missing?)");
 	if (!r->ntrials)
-		return;
+		return 0;
 	fputs("cell: trials that found a violation / trials, the post's prediction (U unsafe,\n"
 	      "S safe), MATCH, MISMATCH (a violation where safe is predicted) or UNSEEN\n"
 	      "(predicted unsafe, not found in these trials)\n\n", f);
@@ -432,8 +392,9 @@ static void print_text(FILE *f, const struct modsim_matrix_result *r)
 	text_costs(f, r);
 	fputc('\n', f);
 	text_mismatches(f, r);
-	text_replays(f, r);
+	err = modsim_matrix_print_replays(f, r, width, replays);
 	text_repeat(f, r);
+	return err;
 }
 
 /* ---- JSON ---- */
@@ -581,7 +542,13 @@ MODSIM_API void modsim_matrix_print(FILE *f, enum modsim_format fmt,
 			modsim_matrix_print_trial(f, &r->trial[i]);
 		break;
 	default:
-		print_text(f, r);
+		print_text(f, r, 0, NULL);
 		break;
 	}
+}
+
+MODSIM_API int modsim_matrix_print_fit(FILE *f, const struct modsim_matrix_result *r,
+				       unsigned int width, const char *replays)
+{
+	return print_text(f, r, width, replays);
 }

@@ -142,7 +142,7 @@ static void text_sched(FILE *f, const struct modsim_run_result *res, const char 
 		fprintf(f, "not kept (memory or the caps): %u trace events, %u logged steps, %u choices\n",
 			r->unkept_events, r->unkept_steps, r->unkept_choices);
 	if (tok)
-		fprintf(f, "replay: modsim run --replay %s\n", tok);
+		fprintf(f, "replay: %s run --replay %s\n", modsim_progname(), tok);
 	else if (r->unkept_choices)
 		fprintf(f, "replay: none: the schedule's choices did not all fit; the repeat line reruns it\n");
 }
@@ -155,7 +155,7 @@ static void text_hunt(FILE *f, const struct modsim_hunt *h)
 			h->tries);
 		return;
 	}
-	fprintf(f, "replay: modsim run --replay %s\n", h->token);
+	fprintf(f, "replay: %s run --replay %s\n", modsim_progname(), h->token);
 	fprintf(f, "        (a %s schedule, seed %" PRIu64 ", found in %u tries, ends on %s)\n",
 		modsim_sched_policy_name(h->policy), h->seed, h->tries, modsim_vkind_name(h->kind));
 }
@@ -165,7 +165,7 @@ static void text_repeat(FILE *f, const struct modsim_run_config *cfg, const stru
 {
 	if (cfg->sched == MODSIM_SCHED_REPLAY)
 		return; /* the replay line says it all */
-	fprintf(f, "repeat: modsim run --strategy '%s' --scenario '%s' --workers %u", cfg->strategy,
+	fprintf(f, "repeat: %s run --strategy '%s' --scenario '%s' --workers %u", modsim_progname(), cfg->strategy,
 		cfg->scenario, cfg->workers);
 	if (cfg->sched != MODSIM_SCHED_OFF && cfg->sched != MODSIM_SCHED_REPLAY) {
 		fprintf(f, " --seed %" PRIu64 " --sched %s", cfg->seed,

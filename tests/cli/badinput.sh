@@ -2,12 +2,10 @@
 # Bad input to modsim: each case exits non-zero with one line on stderr naming what was wrong.
 # Usage: bash badinput.sh PATH-TO-MODSIM BUILD-DIR  (MODSIM_MODULE_PATH set by CTest)
 #
-# Exit statuses: 2 for usage errors (unknown command or option, bad flag, bad
-# or missing number), 1 for runtime failures (a module that is missing or not
-# a module, a script that cannot be opened).  An unknown --strategy exits 1:
-# the name is resolved by the library when the kernel is created (it may also
-# be the path of a strategy .so), so it is a failure of the run, not of the
-# command line's syntax.
+# Exit statuses: 2 for usage errors (unknown command, option, strategy or
+# scenario, bad flag, bad or missing number), 1 for runtime failures (a module
+# that is missing or not a module, a script that cannot be opened).  An
+# unknown --strategy exits 2 in every command (modsim(1), EXIT STATUS).
 set -u
 
 modsim=$1
@@ -57,10 +55,10 @@ shell_case "negative number to workers" 2 "-3" "workers -3"
 shell_case "bad number to run" 2 "1x" "run 1x"
 shell_case "missing number to run" 2 "run" "run"
 shell_case "unknown command" 2 "frobnicate" "frobnicate"
-shell_case "unknown strategy in a script" 1 "no_such_strategy" "strategy no_such_strategy"
+shell_case "unknown strategy in a script" 2 "no_such_strategy" "strategy no_such_strategy"
 
 cli_case "unknown command line command" 2 "frobnicate" frobnicate
-cli_case "unknown strategy" 1 "no_such_strategy" --strategy no_such_strategy shell
+cli_case "unknown strategy" 2 "no_such_strategy" --strategy no_such_strategy shell
 cli_case "bad --seed" 2 "12x" --seed 12x
 cli_case "missing --seed value" 2 "--seed" --seed
 cli_case "script that does not exist" 1 "$tmp/none.modsim" shell "$tmp/none.modsim"

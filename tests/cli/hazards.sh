@@ -71,7 +71,7 @@ fi
 # Bad lists.
 run badh 2 hazards --hazards A,X
 expect_in "$tmp/badh.err" "unknown hazard 'X'"
-run bads 1 hazards --strategies none,nosuch --hazards A
+run bads 2 hazards --strategies none,nosuch --hazards A # unknown strategy: usage (2), as in run
 expect_in "$tmp/bads.err" "nosuch"
 run miss 2 hazards --strategies
 expect_in "$tmp/miss.err" "needs an argument"

@@ -3,7 +3,7 @@
 # Usage: bash strategies.sh PATH-TO-MODSIM BUILD-DIR  (MODSIM_MODULE_PATH set by CTest)
 #
 # How many presets: the library's own answer (`modsim strategies --names`),
-# checked against the sixteen of issue 3 in their listing order; every
+# checked against the sixteen built in, in their listing order; every
 # table must then have exactly that many rows.
 set -u
 
@@ -91,10 +91,23 @@ grep -Eq '^  try\+twoinit +two-stage +try count +refuse if busy$' "$tmp/one.out"
 run sw 0 --strategy none+stopworld-init strategies --names
 [ "$(cat "$tmp/sw.out")" = "none+stopworld-init" ] || fail "--names of none+stopworld-init: $(cat "$tmp/sw.out")"
 
-# Errors: an unknown preset, an unknown composition, a bad argument.
-run bad 1 --strategy nosuch strategies
+# --strategy after the command, as the manual writes it: the same listing.
+run after 0 strategies --strategy try+twoinit
+cmp -s "$tmp/one.out" "$tmp/after.out" || fail "strategies --strategy try+twoinit differs from --strategy try+twoinit strategies"
+run after2 0 strategies --strategy=linux26 --names
+[ "$(cat "$tmp/after2.out")" = "linux26" ] || fail "strategies --strategy=linux26 --names: $(cat "$tmp/after2.out")"
+run after3 0 strategies -s rcu --names
+[ "$(cat "$tmp/after3.out")" = "rcu" ] || fail "strategies -s rcu --names: $(cat "$tmp/after3.out")"
+run aftermiss 2 strategies --strategy
+expect_in "$tmp/aftermiss.err" "needs an argument"
+
+# Errors: an unknown preset, an unknown composition (usage errors, 2, as in
+# every command), a bad argument.
+run bad 2 --strategy nosuch strategies
 expect_in "$tmp/bad.err" "nosuch"
-run badc 1 --strategy try+sideways strategies
+run bad2 2 strategies --strategy nosuch
+expect_in "$tmp/bad2.err" "nosuch"
+run badc 2 --strategy try+sideways strategies
 expect_in "$tmp/badc.err" "sideways"
 run usage 2 strategies --bogus
 expect_in "$tmp/usage.err" "--bogus"

@@ -304,6 +304,19 @@ MODSIM_API void modsim_matrix_print_trial(FILE *f, const struct modsim_matrix_tr
 MODSIM_API void modsim_matrix_print(FILE *f, enum modsim_format fmt,
 				    const struct modsim_matrix_result *r);
 
+/**
+ * modsim_matrix_print_fit - the text table, as modsim_matrix_print(), with
+ * the replay lines (one per cell that found a violation) fitted to a
+ * terminal: when @width is not 0 and a line is wider, or when @replays
+ * names a file, every line goes whole into @replays (NULL: a new file
+ * $TMPDIR/modsim-replays-XXXXXX), the table's lines are cut to @width, and
+ * a line under them names the file.
+ * Return: 0, or a negative errno (the file could not be written; the lines
+ * were then printed whole) with modsim_last_error().
+ */
+MODSIM_API int modsim_matrix_print_fit(FILE *f, const struct modsim_matrix_result *r,
+				       unsigned int width, const char *replays);
+
 /** modsim_matrix_predict_name - "safe", "unsafe", "unknown". */
 MODSIM_API const char *modsim_matrix_predict_name(enum modsim_matrix_predict p);
 
