@@ -26,7 +26,7 @@ static void header(FILE *f, const struct bench_results *r)
 	fprintf(f, "presets   ");
 	for (size_t i = 0; i < o->npresets; i++)
 		fprintf(f, "%s%s", i ? "," : "", o->presets[i]->name);
-	fprintf(f, "\nmissing   %s\n", mi->missing[0] ? mi->missing : "none (all 16 presets of issue 3 are built in)");
+	fprintf(f, "\nmissing   %s\n", mi->missing[0] ? mi->missing : "none (all 16 presets of the post and its history are built in)");
 	fprintf(f, "date      %s; took %.1f s\n", mi->date, r->elapsed_s);
 	if (mi->others >= 0)
 		fprintf(f, "others    other processes used %.0f%% of the CPUs while it ran%s\n",
@@ -137,7 +137,7 @@ static void cycles(FILE *f, const struct bench_results *r)
 
 static void figures(FILE *f, const struct bench_results *r)
 {
-	fprintf(f, "\nFigures to reach (issue 5); verdicts are information, the exit status stays 0:\n");
+	fprintf(f, "\nFigures to reach; verdicts are information, the exit status stays 0:\n");
 	for (size_t i = 0; i < r->nfigures; i++) {
 		const struct bench_figure *g = &r->figures[i];
 		const char *tag = g->verdict == BENCH_INFO ? "INFO" : "VERDICT";

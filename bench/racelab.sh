@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The race lab's figures (issue 4): detection in every unsafe cell, silence over many cycles in the safe ones, a cycle's cost.
+# The race lab's figures: detection in every unsafe cell, silence over many cycles in the safe ones, a cycle's cost.
 #
 # Usage: bench/racelab.sh [--build DIR] [--trials N] [--duration S] [--safe-trials N]
 #                         [--safe-duration S] [--seed N] [--strategies LIST]

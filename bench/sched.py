@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The controlled scheduler's figures (issue 6): throughput, schedules to the first violation, silence of the safe presets.
+"""The controlled scheduler's figures: throughput, schedules to the first violation, silence of the safe presets.
 
 Usage: bench/sched.py [--build DIR] [--schedules N] [--blocks B] [--free-trials N]
                       [--free-duration S] [--safe N] [--seed N] [--out DIR] [--quick]
