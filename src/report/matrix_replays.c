@@ -112,11 +112,16 @@ int modsim_matrix_print_replays(FILE *f, const struct modsim_matrix_result *r,
 			file = NULL;
 		}
 	}
-	if (nlines)
-		fputs(c->sched == MODSIM_SCHED_OFF ?
-			      "replay (per cell that found a violation, a controlled schedule that ends on one):\n" :
-			      "replay (the first schedule of each cell that found a violation):\n",
-		      f);
+	if (nlines) {
+		const char *head = c->sched == MODSIM_SCHED_OFF ?
+			"replay (per cell that found a violation, a controlled schedule that ends on one):" :
+			"replay (the first schedule of each cell that found a violation):";
+
+		if (width && strlen(head) > width)
+			head = c->sched == MODSIM_SCHED_OFF ? "replay, per cell that found a violation:" :
+							      "replay, each cell's first failing schedule:";
+		fprintf(f, "%s\n", head);
+	}
 	for (size_t i = 0; i < nlines; i++) {
 		/* Too wide: the cell and kind here, the line in the file (only when there is one). */
 		if (file && width && strlen(lines[i]) > width) {
@@ -133,7 +138,7 @@ int modsim_matrix_print_replays(FILE *f, const struct modsim_matrix_result *r,
 		free(lines[i]);
 	}
 	if (file)
-		fprintf(f, "  every replay line in full: %s\n", name);
+		fprintf(f, "  in full: %s\n", name);
 	if (nlines)
 		fputc('\n', f);
 	free(lines);
