@@ -11,6 +11,7 @@
 
 #include <modsim/kernel.h>
 #include "shell.h"
+#include <modsim/stats.h>
 #include <modsim/workers.h>
 
 /*
@@ -296,6 +297,90 @@ static void test_modsim_shell_interactive_prompt(void **state)
 	run_free(&r);
 }
 
+/* modinfo: what a module file declares, read without loading it (kmod's habit). */
+static void test_modsim_shell_modinfo(void **state)
+{
+	struct modsim_kernel *k = *state;
+	struct run r = run_script(k, "modinfo hook\nmodinfo exporter\nmodinfo halfinit\n", false);
+
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_non_null(strstr(r.out, "name:        hook\n"));
+	assert_non_null(strstr(r.out, "description: one hook that counts its calls\n"));
+	assert_non_null(strstr(r.out, "hazard:      A\n"));
+	assert_non_null(strstr(r.out, "parm:        priority:"));
+	assert_non_null(strstr(r.out, "(int)\n"));
+	assert_non_null(strstr(r.out, "export:      exporter_add\n"));
+	assert_non_null(strstr(r.out, "parm:        fail_at:"));
+	assert_non_null(strstr(r.out, "hazard:      B\n"));
+	assert_non_null(strstr(r.out, "parm:        leak:"));
+	assert_non_null(strstr(r.out, "(bool)\n"));
+	/* Nothing was loaded. */
+	assert_null(modsim_find(k, "hook"));
+	assert_null(modsim_find(k, "halfinit"));
+	run_free(&r);
+
+	/* A loaded module: the same listing, and it stays loaded. */
+	r = run_script(k, "insmod hook\nmodinfo hook\nrmmod hook\n", false);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "name:        hook\n"));
+	run_free(&r);
+
+	r = run_script(k, "modinfo no_such_module\n", false);
+	assert_int_equal(r.status, 1);
+	assert_int_equal(count_lines(r.err), 1);
+	assert_non_null(strstr(r.err, "modsim: line 1: modinfo no_such_module: no module named no_such_module"));
+	run_free(&r);
+	r = run_script(k, "modinfo\n", false);
+	assert_int_equal(r.status, 2);
+	run_free(&r);
+}
+
+/* rmmod takes kmod's -f and -w; -w and --nowait exclude each other. */
+static void test_modsim_shell_rmmod_kmod_flags(void **state)
+{
+	struct modsim_kernel *k = *state;
+	struct modsim_stats *st = malloc(sizeof(*st));
+	unsigned long forced;
+	struct run r;
+
+	assert_non_null(st);
+	modsim_stats_get(k, st);
+	forced = st->unload_forced;
+	r = run_script(k, "insmod hello\nrmmod -w hello\ninsmod hello\nrmmod -f hello\n", false);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_null(modsim_find(k, "hello"));
+	modsim_stats_get(k, st);
+	assert_int_equal(st->unload_forced, forced + 1);
+	run_free(&r);
+
+	r = run_script(k, "insmod hello\nrmmod -w --nowait hello\n", false);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "modsim: line 2: rmmod: --wait and --nowait exclude each other"));
+	assert_non_null(modsim_find(k, "hello"));
+	run_free(&r);
+	r = run_script(k, "rmmod -x hello\n", false);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "unknown flag '-x'"));
+	run_free(&r);
+	free(st);
+}
+
+/* A prompt: a typo is reported and the session goes on to the next line. */
+static void test_modsim_shell_interactive_typo_goes_on(void **state)
+{
+	struct modsim_kernel *k = *state;
+	struct run r = run_script(k, "insmdo hello\ninsmod hello\nlsmod\n", true);
+
+	assert_int_equal(r.status, 2);
+	assert_int_equal(count_lines(r.err), 1);
+	assert_non_null(strstr(r.err, "modsim: line 1: unknown command 'insmdo'"));
+	assert_non_null(modsim_find(k, "hello"));
+	assert_non_null(strstr(r.out, "hello"));
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +402,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_shell_quit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_shell_interactive_prompt, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_modsim_shell_modinfo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modsim_shell_rmmod_kmod_flags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modsim_shell_interactive_typo_goes_on, setup,
 						teardown),
 	};
 
