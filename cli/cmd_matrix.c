@@ -37,7 +37,7 @@ static const char matrix_usage[] =
 	"      --seed N           the matrix seed; each trial's seed derives from it,\n"
 	"                         the strategy, the scenario and the trial (default 1)\n"
 	"  -w, --workers N        worker threads per trial (default 2)\n"
-	"      --json, --csv      the table for scripts (schema: README)\n"
+	"      --json, --csv      the table for scripts (docs/output-schemas.md)\n"
 	"      --jsonl            one JSON line per trial, as each ends (for merge)\n"
 	"      --check            exit 3 when a cell contradicts its prediction (a\n"
 	"                         violation where the preset is predicted safe)\n"

@@ -46,7 +46,7 @@ static const char run_usage[] =
 	"                         (POINT a race point or 'all'); replaces the\n"
 	"                         scenario's default amplification\n"
 	"      --no-amplify       every window at its natural width\n"
-	"      --json, --jsonl, --csv  machine-readable output (schema: README)\n"
+	"      --json, --jsonl, --csv  machine-readable output (docs/output-schemas.md)\n"
 	"      --fail-on-violation     exit 3 when a violation (not a leak) was seen\n"
 	"      --no-hunt          a free-running trial that found a violation does not\n"
 	"                         search controlled schedules for one that replays it\n"
