@@ -21,22 +21,27 @@ struct modsim_kernel;
  *               are skipped
  * @out:         command output (lsmod, stats, run reports), and the prompt
  * @err:         one line per error: "modsim: line N: <what and why>"
- * @interactive: print the prompt "modsim> " before each line
+ * @interactive: print the prompt "modsim> " before each line; when @in is
+ *               stdin and @out stdout, both terminals, read through libedit
+ *               (line editing, and history for the session)
  *
  * Commands: `strategy NAME`, `insmod NAME|PATH [param=value...]`,
- * `rmmod NAME [--nowait] [--force]`, `lsmod`, `workers N` (start N
+ * `rmmod NAME [-w|--wait|--nowait] [-f|--force]`, `lsmod`, `modinfo
+ * NAME|PATH` (what the module file declares; nothing is loaded), `workers N` (start N
  * background workers with the default mix; 0 stops them), `run SECONDS`
  * (let the workers run, then report the operations done), `stats`, `help`,
  * `quit` / `exit`.  A line `! COMMAND` expects COMMAND to fail: its failure
  * is reported on @out and does not count, its success is an error.  A script
- * goes on after an error.  Workers still running at the end are stopped.
+ * goes on after an error, and so does a session at a prompt.  Workers still
+ * running at the end are stopped.
  *
  * Example:
  *	FILE *in = fmemopen((void *)"insmod hello\nlsmod\n", 18, "r");
  *	int status = modsim_shell(k, in, stdout, stderr, false);
  *
  * Return: 2 if any line was a usage error (unknown command, bad flag, bad
- * number, missing or extra argument), else 1 if any command failed, else 0.
+ * number, missing or extra argument, unknown strategy), else 1 if any
+ * command failed, else 0.
  */
 MODSIM_API int modsim_shell(struct modsim_kernel *k, FILE *in, FILE *out, FILE *err,
 			    bool interactive);
