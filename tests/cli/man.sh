@@ -57,7 +57,9 @@ done
 MANPATH=$tmp/prefix/share/man MANWIDTH=80 man modsim-run >"$tmp/run.txt" 2>"$tmp/run.err" ||
 	fail "man modsim-run after install: $(cat "$tmp/run.err")"
 grep -q "race one strategy against one scenario" "$tmp/run.txt" || fail "man modsim-run: $(head -5 "$tmp/run.txt")"
-[ -s "$tmp/prefix/share/bash-completion/completions/modsim" ] || fail "the bash completion is not installed"
+for cmd in modsim modsim-bench; do
+	[ -s "$tmp/prefix/share/bash-completion/completions/$cmd" ] || fail "the bash completion of $cmd is not installed"
+done
 
 if [ "$failures" -ne 0 ]; then
 	echo "$failures check(s) failed" >&2
