@@ -406,8 +406,14 @@ int modsim_shell(struct modsim_kernel *k, FILE *in, FILE *out, FILE *err, bool i
 	char *line = NULL;
 	size_t cap = 0;
 
-	if (edit)
+	const char *names[SHELL_NCMDS];
+
+	if (edit) {
+		for (size_t i = 0; i < SHELL_NCMDS; i++)
+			names[i] = shell_cmds[i].name;
 		using_history();
+		modsim_shell_complete_begin(k, names, SHELL_NCMDS);
+	}
 	while (!sh.quit) {
 		if (!shell_read(in, out, interactive, edit, &line, &cap)) {
 			if (interactive)
@@ -418,8 +424,10 @@ int modsim_shell(struct modsim_kernel *k, FILE *in, FILE *out, FILE *err, bool i
 		shell_line(&sh, line);
 	}
 	free(line);
-	if (edit)
+	if (edit) {
+		modsim_shell_complete_end();
 		clear_history();
+	}
 	if (sh.started_workers)
 		modsim_workers_stop(k);
 	fflush(out);

@@ -3,6 +3,7 @@
 #define MODSIM_SHELL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include <modsim/compiler.h>
@@ -59,6 +60,15 @@ MODSIM_API int modsim_shell(struct modsim_kernel *k, FILE *in, FILE *out, FILE *
  * load, a final unload did not go through).
  */
 MODSIM_API int modsim_demo(struct modsim_kernel *k, FILE *out);
+
+/*
+ * modsim_shell_complete_begin/end - Tab completion at the prompt, for the
+ * session on @k: command @names as the first word, module files after
+ * insmod and modinfo, loaded modules and flags after rmmod, presets after
+ * strategy (shell_complete.c).
+ */
+void modsim_shell_complete_begin(struct modsim_kernel *k, const char *const *names, size_t n);
+void modsim_shell_complete_end(void);
 
 #ifdef __cplusplus
 }

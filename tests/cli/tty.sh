@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# On a terminal (tmux): the shell edits lines and keeps history, a typo does not end it; progress lines and fitted replay lines.
+# On a terminal (tmux): the shell edits lines, keeps history, completes with Tab, goes on after a typo; progress lines and fitted replay lines.
 # Usage: bash tty.sh PATH-TO-MODSIM BUILD-DIR  (MODSIM_MODULE_PATH set by CTest)
 #
 # Needs tmux (tools/install-deps installs it): without it this test FAILS,
@@ -62,7 +62,7 @@ pane() {
 		"env -u COLUMNS -u LINES TERM=xterm MODSIM_MODULE_PATH=$MODSIM_MODULE_PATH PATH=$PATH TMPDIR=$tmp bash --norc --noprofile -c '$3'"
 }
 
-# 1. The shell: line editing (C-a goes to the start of the line), history (Up), a typo goes on.
+# 1. The shell: line editing (C-a goes to the start of the line), history (Up), Tab, a typo goes on.
 printf '#!/bin/sh\n"%s" shell\necho "exit=$?" >"%s/shell.status"\nsleep 600\n' "$modsim" "$tmp" >"$tmp/shell.sh"
 pane sh 100 "sh $tmp/shell.sh"
 wait_for sh "modsim> "
@@ -75,7 +75,8 @@ t send-keys -t sh "lsmdo" Enter
 wait_for sh "unknown command 'lsmdo'"
 # Up four times: lsmdo, rmmod hello, lsmod, insmod hello.
 t send-keys -t sh Up Up Up Up Enter
-t send-keys -t sh "modinfo hello" Enter
+# Tab completes a command, then a module file on the module path.
+t send-keys -t sh "modi" Tab "hel" Tab Enter
 wait_for sh "name:"
 t send-keys -t sh "lsmod" Enter
 t send-keys -t sh "quit" Enter
@@ -85,7 +86,9 @@ n=$(printf '%s\n' "$out" | grep -c "^modsim> insmod hello$")
 [ "$n" -eq 2 ] || fail "history: 'insmod hello' ran $n times, want 2 (typed, then recalled with Up): $out"
 last_lsmod=$(printf '%s\n' "$out" | sed -n '/^modsim> lsmod$/h; /^modsim> lsmod$/!H; ${x;p}')
 printf '%s\n' "$last_lsmod" | grep -q "^hello " || fail "after the recalled insmod, lsmod does not list hello: $last_lsmod"
-printf '%s\n' "$out" | grep -q "^modsim> modinfo hello$" || fail "the session did not go on after the typo: $out"
+printf '%s\n' "$out" | grep -q "^modsim> modinfo hello$" ||
+	fail "the session did not go on after the typo, or Tab did not complete 'modi' 'hel': $out"
+printf '%s\n' "$out" | grep -q "^name: *hello$" || fail "modinfo hello (completed) printed no name: $out"
 grep -qx "exit=2" "$tmp/shell.status" || fail "the session's status: $(cat "$tmp/shell.status"), want exit=2 (a misused line)"
 
 # 2. modsim-bench on a terminal prints its progress lines (tests/cli/help.sh: none to a file).
