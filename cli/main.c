@@ -181,9 +181,6 @@ int main(int argc, char **argv)
 	if (optind == argc)
 		return quick_matrix(strategy, seed);
 	cmd = argv[optind++];
-	if (strategy && (!strcmp(cmd, "shell") || !strcmp(cmd, "demo")) &&
-	    cli_check_strategies(strategy, "modsim", stderr))
-		return 2;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		const struct command *p = &commands[i];
 
@@ -210,6 +207,9 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	/* An unknown strategy is bad usage (2), as in every command, not a failed kernel. */
+	if (strategy && cli_check_strategies(strategy, "modsim", stderr))
+		return 2;
 
 	if (file && strcmp(file, "-")) {
 		in = fopen(file, "r");
