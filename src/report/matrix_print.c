@@ -304,7 +304,14 @@ static void text_costs(FILE *f, const struct modsim_matrix_result *r)
 	      "  p99: the median over the strategy's trials of each trial's value.\n", f);
 }
 
-static void text_mismatches(FILE *f, const struct modsim_matrix_result *r)
+static void text_mismatch_line(FILE *out, const struct modsim_matrix_result *r, unsigned int row,
+			       unsigned int col, unsigned int width);
+
+/*
+ * The counts, then a line per MISMATCH and UNSEEN cell.  With @width, a line
+ * that would be wider leaves its command to the cell's replay line.
+ */
+static void text_mismatches(FILE *f, const struct modsim_matrix_result *r, unsigned int width)
 {
 	const struct modsim_matrix_config *c = &r->cfg;
 	unsigned int cells = 0, none = 0;
@@ -324,40 +331,68 @@ static void text_mismatches(FILE *f, const struct modsim_matrix_result *r)
 	for (unsigned int row = 0; row < c->nstrategies; row++) {
 		for (unsigned int col = 0; col < c->nscenarios; col++) {
 			const struct modsim_matrix_cell *cell = cell_at(r, row, col);
-			const struct modsim_matrix_trial *t;
 
 			if (cell->verdict != MODSIM_VERDICT_MISMATCH &&
 			    cell->verdict != MODSIM_VERDICT_UNSEEN)
 				continue;
-			fprintf(f, "%s %s x %s (hazard %s): predicted %s, ",
-				modsim_matrix_verdict_name(cell->verdict), c->strategies[row],
-				c->scenarios[col], cell->hazard, modsim_matrix_predict_name(cell->predict));
-			if (!cell->found) {
-				fprintf(f, "no violation in %u trial%s\n", cell->trials,
-					cell->trials == 1 ? "" : "s");
-				continue;
-			}
-			t = modsim_matrix_first_finder(r, c->strategies[row], c->scenarios[col]);
-			if (t->token[0]) {
-				fprintf(f, "violations in %u of %u trials; first: %s in %s (%s run --replay %s)\n",
-					cell->found, cell->trials, t->first_kind, t->first_module,
-					modsim_progname(), t->token);
-				continue;
-			}
-			fprintf(f, "violations in %u of %u trials; first: %s in %s (%s run --strategy ",
-				cell->found, cell->trials, t->first_kind, t->first_module,
-				modsim_progname());
-			shell_word(f, t->strategy);
-			fputs(" --scenario ", f);
-			shell_word(f, t->scenario);
-			if (!strcmp(t->sched, "off"))
-				fprintf(f, " --workers %u --duration %g --seed %" PRIu64 ")\n", t->workers,
-					t->duration_ms / 1000.0, t->seed);
-			else
-				fprintf(f, " --workers %u --seed %" PRIu64 " --sched %s --steps %u)\n",
-					t->workers, t->seed, t->sched, t->steps);
+			text_mismatch_line(f, r, row, col, width);
 		}
 	}
+}
+
+/* One MISMATCH or UNSEEN cell's line (see text_mismatches). */
+static void text_mismatch_line(FILE *out, const struct modsim_matrix_result *r, unsigned int row,
+			       unsigned int col, unsigned int width)
+{
+	const struct modsim_matrix_config *c = &r->cfg;
+	const struct modsim_matrix_cell *cell = cell_at(r, row, col);
+	const struct modsim_matrix_trial *t;
+	char *line = NULL;
+	size_t len = 0;
+	long cut = -1;
+	FILE *f = open_memstream(&line, &len);
+
+	if (!f) {
+		fprintf(out, "%s %s x %s: (out of memory)\n", modsim_matrix_verdict_name(cell->verdict),
+			c->strategies[row], c->scenarios[col]);
+		return;
+	}
+	fprintf(f, "%s %s x %s (hazard %s): predicted %s, ", modsim_matrix_verdict_name(cell->verdict),
+		c->strategies[row], c->scenarios[col], cell->hazard,
+		modsim_matrix_predict_name(cell->predict));
+	if (!cell->found) {
+		fprintf(f, "no violation in %u trial%s", cell->trials, cell->trials == 1 ? "" : "s");
+		goto print;
+	}
+	t = modsim_matrix_first_finder(r, c->strategies[row], c->scenarios[col]);
+	fprintf(f, "violations in %u of %u trials; first: %s in %s ", cell->found, cell->trials,
+		t->first_kind, t->first_module);
+	cut = ftell(f);
+	if (t->token[0]) {
+		fprintf(f, "(%s run --replay %s)", modsim_progname(), t->token);
+		goto print;
+	}
+	fprintf(f, "(%s run --strategy ", modsim_progname());
+	shell_word(f, t->strategy);
+	fputs(" --scenario ", f);
+	shell_word(f, t->scenario);
+	if (!strcmp(t->sched, "off"))
+		fprintf(f, " --workers %u --duration %g --seed %" PRIu64 ")", t->workers,
+			t->duration_ms / 1000.0, t->seed);
+	else
+		fprintf(f, " --workers %u --seed %" PRIu64 " --sched %s --steps %u)", t->workers,
+			t->seed, t->sched, t->steps);
+print:
+	if (fclose(f)) {
+		free(line);
+		return;
+	}
+	/* Too wide for the terminal: the command is on the cell's replay line. */
+	if (width && strlen(line) > width && cut > 0 && (size_t)cut <= strlen(line))
+		fprintf(out, "%.*s(its replay line is below)\n", (int)cut, line);
+	else
+		fprintf(out, "%s\n", line);
+	free(line);
 }
 
 static int print_text(FILE *f, const struct modsim_matrix_result *r, unsigned int width,
@@ -391,7 +426,7 @@ static int print_text(FILE *f, const struct modsim_matrix_result *r, unsigned in
 	fputc('\n', f);
 	text_costs(f, r);
 	fputc('\n', f);
-	text_mismatches(f, r);
+	text_mismatches(f, r, width);
 	err = modsim_matrix_print_replays(f, r, width, replays);
 	text_repeat(f, r);
 	return err;

@@ -128,10 +128,19 @@ int modsim_matrix_print_replays(FILE *f, const struct modsim_matrix_result *r,
 			char *cmd = strstr(lines[i] + 2, ": ");
 
 			cmd = cmd ? strstr(cmd + 2, ": ") : NULL;
+			char suffix[64];
+			size_t room;
+
 			if (cmd)
 				*cmd = '\0';
-			fprintf(f, "%.*s: line %zu of the file below\n", (int)(width > 40 ? width - 30 : 10),
-				lines[i], i + 1);
+			snprintf(suffix, sizeof(suffix), ": line %zu of the file below", i + 1);
+			room = width > strlen(suffix) + 3 ? width - strlen(suffix) : 0;
+			if (strlen(lines[i]) <= room)
+				fprintf(f, "%s%s\n", lines[i], suffix);
+			else if (room > 3)
+				fprintf(f, "%.*s...%s\n", (int)(room - 3), lines[i], suffix);
+			else
+				fprintf(f, "  line %zu of the file below\n", i + 1);
 		} else {
 			fprintf(f, "%s\n", lines[i]);
 		}

@@ -73,6 +73,20 @@ if [ -f "$file" ]; then
 	grep -q "^replay: reproduced" "$tmp/tok.out" || fail "a token of $file did not reproduce: $(tail -2 "$tmp/tok.out")"
 fi
 
+# A MISMATCH line on a terminal leaves its command to the cell's replay line; to a pipe it keeps it.
+liar=$(dirname "$modsim")/tests/strategies/liar.so
+if [ -f "$liar" ]; then
+	(cd "$tmp" && TMPDIR=$tmp COLUMNS=70 "$modsim" matrix --strategies "$liar" --scenarios dependency \
+		--duration 0.1 >"$tmp/mm.out" 2>&1)
+	grep -q "^MISMATCH .*(its replay line is below)$" "$tmp/mm.out" ||
+		fail "a MISMATCH line under COLUMNS=70 keeps its command: $(grep '^MISMATCH' "$tmp/mm.out")"
+	"$modsim" matrix --strategies "$liar" --scenarios dependency --duration 0.1 >"$tmp/mp.out" 2>&1
+	grep -q "^MISMATCH .* (modsim run --.*)$" "$tmp/mp.out" ||
+		fail "a MISMATCH line to a pipe lacks its command: $(grep '^MISMATCH' "$tmp/mp.out")"
+else
+	fail "$liar was not built"
+fi
+
 # --replays FILE: the file asked for; without a width the table keeps the lines whole.
 "$modsim" matrix --strategies none --scenarios unload-race --duration 0.1 --replays "$tmp/r.txt" >"$tmp/r.out" 2>&1
 grep -q "^  none x unload-race: use-after-unload: .* run --replay ms1\." "$tmp/r.out" || fail "--replays: the table's line is not whole: $(cat "$tmp/r.out")"
