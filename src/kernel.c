@@ -339,19 +339,6 @@ MODSIM_API const char *modsim_strategy_name(const struct modsim_kernel *k)
 	return k->strat->name;
 }
 
-MODSIM_API const char *modsim_state_name(enum modsim_state s)
-{
-	static const char *const names[] = {
-		[MODSIM_STATE_UNFORMED] = "unformed", [MODSIM_STATE_COMING] = "coming",
-		[MODSIM_STATE_LIVE] = "live",         [MODSIM_STATE_GOING] = "going",
-		[MODSIM_STATE_GONE] = "gone",         [MODSIM_STATE_STUCK] = "stuck",
-	};
-
-	if ((unsigned int)s < sizeof(names) / sizeof(names[0]))
-		return names[s];
-	return "?";
-}
-
 MODSIM_API struct modsim_mod *modsim_find(struct modsim_kernel *k, const char *name)
 {
 	struct modsim_mod *m;

@@ -38,37 +38,6 @@ struct modsim_kstats {
 	uint64_t rng;
 };
 
-static const char *const subsys_names[MODSIM_SS__COUNT] = {
-	[MODSIM_SS_CHRDEV] = "chrdev",
-	[MODSIM_SS_HOOK] = "hook",
-	[MODSIM_SS_TIMER] = "timer",
-	[MODSIM_SS_NOTIFIER] = "notifier",
-	[MODSIM_SS_SYMBOL] = "symbol",
-	[MODSIM_SS_LOADER] = "loader",
-};
-
-static const char *const vkind_names[MODSIM_V__COUNT] = {
-	[MODSIM_V_FAULT] = "use-after-unload",
-	[MODSIM_V_CALL_AFTER_EXIT] = "call-after-exit",
-	[MODSIM_V_LEAK] = "leaked-registration",
-	[MODSIM_V_DEADLOCK] = "deadlock",
-	[MODSIM_V_MODULE_CRASH] = "module-crash",
-};
-
-MODSIM_API const char *modsim_subsys_name(enum modsim_subsys s)
-{
-	if ((int)s < 0 || s >= MODSIM_SS__COUNT)
-		return "?";
-	return subsys_names[s];
-}
-
-MODSIM_API const char *modsim_vkind_name(enum modsim_vkind v)
-{
-	if ((int)v < 0 || v >= MODSIM_V__COUNT)
-		return "?";
-	return vkind_names[v];
-}
-
 int modsim_stats_init(struct modsim_kernel *k)
 {
 	struct modsim_kstats *s = calloc(1, sizeof(*s));
@@ -157,8 +126,8 @@ void modsim_stat_violation(struct modsim_kernel *k, const struct modsim_violatio
 	}
 	pthread_mutex_unlock(&s->lock);
 
-	if (k->sched)
-		modsim_sched_violation(k, v);
+	if (k->on_violation)
+		k->on_violation(k, v);
 	if (print)
 		stats_violation_print(f, v);
 	else if (note_further)

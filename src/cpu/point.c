@@ -7,25 +7,6 @@
 
 #include "internal.h"
 
-static const char *const point_names[MODSIM_PT__COUNT] = {
-	[MODSIM_PT_CALL_AFTER_LOOKUP] = "call.after_lookup",
-	[MODSIM_PT_CALL_AFTER_ENTER] = "call.after_enter",
-	[MODSIM_PT_CALL_BEFORE_EXIT] = "call.before_exit",
-	[MODSIM_PT_TIMER_AFTER_PICK] = "timer.after_pick",
-	[MODSIM_PT_LOAD_AFTER_MAP] = "load.after_map",
-	[MODSIM_PT_LOAD_INIT_FAILED] = "load.init_failed",
-	[MODSIM_PT_LOAD_AFTER_INIT] = "load.after_init",
-	[MODSIM_PT_UNLOAD_BEGIN] = "unload.begin",
-	[MODSIM_PT_UNLOAD_AFTER_CHECK] = "unload.after_check",
-	[MODSIM_PT_UNLOAD_AFTER_GOING] = "unload.after_going",
-	[MODSIM_PT_UNLOAD_WAIT] = "unload.wait",
-	[MODSIM_PT_UNLOAD_AFTER_EXIT] = "unload.after_exit",
-	[MODSIM_PT_UNLOAD_AFTER_FREE] = "unload.after_free",
-	[MODSIM_PT_INIT_BETWEEN_REGS] = "init.between_regs",
-	[MODSIM_PT_SELF_AFTER_PUT] = "self.after_put",
-	[MODSIM_PT_QUIESCENT] = "quiescent",
-};
-
 /* A trap: parks the next matching thread at its point until released. */
 struct point_trap {
 	bool armed;
@@ -71,23 +52,6 @@ struct modsim_points {
 	unsigned int parked; /* threads parked at traps */
 	struct point_state pt[MODSIM_PT__COUNT];
 };
-
-MODSIM_API const char *modsim_point_name(enum modsim_point_id id)
-{
-	if ((int)id < 0 || id >= MODSIM_PT__COUNT)
-		return "?";
-	return point_names[id];
-}
-
-MODSIM_API int modsim_point_lookup(const char *name)
-{
-	if (!name)
-		return -EINVAL;
-	for (int i = 0; i < MODSIM_PT__COUNT; i++)
-		if (strcmp(point_names[i], name) == 0)
-			return i;
-	return -EINVAL;
-}
 
 static bool point_valid(int id)
 {
@@ -331,12 +295,12 @@ MODSIM_API int modsim_point_trap(struct modsim_kernel *k, enum modsim_point_id i
 	if (!point_valid(id))
 		return modsim_err(-EINVAL, "trap: no race point %d", (int)id);
 	if (module && strlen(module) >= MODSIM_NAME_MAX)
-		return modsim_err(-EINVAL, "trap %s: module name too long", point_names[id]);
+		return modsim_err(-EINVAL, "trap %s: module name too long", modsim_point_name(id));
 	pthread_mutex_lock(&p->lock);
 	t = &p->pt[id].trap;
 	if (t->armed) {
 		pthread_mutex_unlock(&p->lock);
-		return modsim_err(-EBUSY, "trap %s: a trap is already set there", point_names[id]);
+		return modsim_err(-EBUSY, "trap %s: a trap is already set there", modsim_point_name(id));
 	}
 	t->armed = true;
 	t->taken = false;
@@ -388,7 +352,7 @@ MODSIM_API int modsim_point_wait_parked(struct modsim_kernel *k, enum modsim_poi
 	pthread_mutex_unlock(&p->lock);
 	if (err)
 		return modsim_err(err, "wait parked: no thread reached %s within %u ms",
-				  point_names[id], timeout_ms);
+				  modsim_point_name(id), timeout_ms);
 	return 0;
 }
 
@@ -419,7 +383,7 @@ MODSIM_API int modsim_point_release_after(struct modsim_kernel *k, enum modsim_p
 		err = -EINVAL;
 	pthread_mutex_unlock(&p->lock);
 	if (err)
-		return modsim_err(err, "release after: no trap set at %s", point_names[id]);
+		return modsim_err(err, "release after: no trap set at %s", modsim_point_name(id));
 	return 0;
 }
 
@@ -470,6 +434,6 @@ MODSIM_API int modsim_point_wait_passed(struct modsim_kernel *k, enum modsim_poi
 	pthread_mutex_unlock(&p->lock);
 	if (err)
 		return modsim_err(err, "wait passed: %s passed %lu of %lu times within %u ms",
-				  point_names[id], atomic_load(passes), n, timeout_ms);
+				  modsim_point_name(id), atomic_load(passes), n, timeout_ms);
 	return 0;
 }

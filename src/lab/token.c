@@ -91,22 +91,6 @@ static const struct {
 static const char b64_alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-static const char *const policy_names[] = {
-	[MODSIM_SCHED_OFF] = "off",
-	[MODSIM_SCHED_PCT] = "pct",
-	[MODSIM_SCHED_RANDOM] = "random",
-	[MODSIM_SCHED_REPLAY] = "replay",
-};
-
-static const char *const end_names[] = {
-	[MODSIM_SEND_NONE] = "none",
-	[MODSIM_SEND_VIOLATION] = "violation",
-	[MODSIM_SEND_DEADLOCK] = "deadlock",
-	[MODSIM_SEND_BUDGET] = "budget",
-	[MODSIM_SEND_EXITED] = "exited",
-	[MODSIM_SEND_LOST] = "lost",
-};
-
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* CRC-16/CCITT-FALSE of @len bytes at @p (check value of "123456789": 0x29b1). */
@@ -537,29 +521,4 @@ MODSIM_API int modsim_schedule_decode(const char *token, struct modsim_schedule 
 		memset(s, 0, sizeof(*s));
 	}
 	return err;
-}
-
-MODSIM_API const char *modsim_sched_policy_name(enum modsim_sched_policy p)
-{
-	if ((unsigned int)p < ARRAY_LEN(policy_names))
-		return policy_names[p];
-	return "?";
-}
-
-MODSIM_API int modsim_sched_policy_lookup(const char *name)
-{
-	size_t i;
-
-	for (i = 0; name && i < ARRAY_LEN(policy_names); i++)
-		if (!strcmp(name, policy_names[i]))
-			return (int)i;
-	return modsim_err(-EINVAL, "unknown scheduling policy \"%s\" (off, pct, random, replay)",
-			  name ? name : "(null)");
-}
-
-MODSIM_API const char *modsim_sched_end_name(enum modsim_sched_end e)
-{
-	if ((unsigned int)e < ARRAY_LEN(end_names))
-		return end_names[e];
-	return "?";
 }
