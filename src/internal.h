@@ -173,6 +173,9 @@ struct modsim_kernel {
 
 	/* The controlled scheduler (cfg.sched), or NULL when threads run free. */
 	struct modsim_sched *sched;
+	/* Told of every violation recorded (stats.c), after it is logged; set
+	 * by the scheduler when it binds (it ends a trial on one), else NULL. */
+	void (*on_violation)(struct modsim_kernel *k, const struct modsim_violation *v);
 
 	/* Race points: nonzero when anything is armed (fast path is one load). */
 	_Atomic int points_armed;

@@ -522,6 +522,7 @@ void modsim_sched_name_thread(struct modsim_sched *s, unsigned int id, const cha
 void modsim_sched_bind(struct modsim_sched *s, struct modsim_kernel *k)
 {
 	s->k = k;
+	k->on_violation = modsim_sched_violation;
 }
 
 void modsim_sched_abort(struct modsim_sched *s)
