@@ -136,7 +136,6 @@ struct modsim_cpu *modsim_cpu_self(struct modsim_kernel *k)
 		return NULL;
 
 	cpu_cache_add(k, cpu);
-	modsim_fault_thread_init();
 	return cpu;
 }
 

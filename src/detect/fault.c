@@ -363,6 +363,10 @@ void modsim_fault_thread_fini(void)
 void modsim_guard_push(struct modsim_guard *g, struct modsim_mod *owner,
 		       enum modsim_subsys subsys, const char *op)
 {
+	/* The thread's first guarded call arms its alternate stack (and
+	 * re-arms the handler), whoever started the thread. */
+	if (modsim_unlikely(!tls_altstack))
+		modsim_fault_thread_init();
 	g->owner = owner;
 	g->subsys = subsys;
 	g->op = op;
