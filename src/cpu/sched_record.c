@@ -125,6 +125,15 @@ void modsim_sched_report_take(struct modsim_sched *s, struct modsim_sched_report
 	pthread_mutex_unlock(&s->lock);
 }
 
+MODSIM_API void modsim_schedule_free(struct modsim_schedule *s)
+{
+	if (!s)
+		return;
+	free(s->choices);
+	s->choices = NULL;
+	s->nchoices = 0;
+}
+
 MODSIM_API void modsim_sched_report_free(struct modsim_sched_report *r)
 {
 	modsim_schedule_free(&r->schedule);

@@ -420,15 +420,6 @@ static int check(const struct modsim_schedule *s)
 	return 0;
 }
 
-MODSIM_API void modsim_schedule_free(struct modsim_schedule *s)
-{
-	if (!s)
-		return;
-	free(s->choices);
-	s->choices = NULL;
-	s->nchoices = 0;
-}
-
 MODSIM_API int modsim_schedule_encode(const struct modsim_schedule *s, char **out)
 {
 	uint64_t v[F__COUNT];
