@@ -339,14 +339,3 @@ MODSIM_API const char *modsim_strategy_name(const struct modsim_kernel *k)
 	return k->strat->name;
 }
 
-MODSIM_API struct modsim_mod *modsim_find(struct modsim_kernel *k, const char *name)
-{
-	struct modsim_mod *m;
-
-	pthread_mutex_lock(&k->list_lock);
-	for (m = k->mods; m; m = m->next)
-		if (!strcmp(m->name, name))
-			break;
-	pthread_mutex_unlock(&k->list_lock);
-	return m;
-}

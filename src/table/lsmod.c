@@ -1,4 +1,4 @@
-/* lsmod: the generations that are not gone, as records and as a table. */
+/* The module list: lsmod (the generations that are not gone, as records and as a table) and modsim_find. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,4 +76,16 @@ MODSIM_API void modsim_lsmod_print(struct modsim_kernel *k, FILE *f)
 			modsim_state_name(v[i].state), v[i].generation, v[i].used_by);
 	}
 	free(v);
+}
+
+MODSIM_API struct modsim_mod *modsim_find(struct modsim_kernel *k, const char *name)
+{
+	struct modsim_mod *m;
+
+	pthread_mutex_lock(&k->list_lock);
+	for (m = k->mods; m; m = m->next)
+		if (!strcmp(m->name, name))
+			break;
+	pthread_mutex_unlock(&k->list_lock);
+	return m;
 }
