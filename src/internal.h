@@ -35,6 +35,7 @@ struct modsim_notifier_state;
 struct modsim_kstats;
 struct modsim_workers;
 struct modsim_firmware;
+struct modsim_cycler;
 
 /** A mapped segment of a module generation, for attributing faults. */
 struct modsim_range {
@@ -196,6 +197,7 @@ struct modsim_kernel {
 	struct modsim_kstats *stats;
 	struct modsim_workers *workers;
 	struct modsim_firmware *firmware;
+	struct modsim_cycler *cycler; /* cycler.c's, NULL while none runs; under its cycler_lock */
 };
 
 #include "dispatch/caller.h"
@@ -589,9 +591,6 @@ int modsim_workers_init(struct modsim_kernel *k);
 void modsim_workers_fini(struct modsim_kernel *k);
 /* Ask the workers to leave their loop, without waiting (any thread). */
 void modsim_workers_signal_stop(struct modsim_kernel *k);
-/* The cycler's slot in k->workers; cycler.c keeps its state there. */
-struct modsim_cycler;
-struct modsim_cycler **modsim_workers_cycler(struct modsim_kernel *k);
 
 /* ---- firmware requests (firmware.c) ---- */
 

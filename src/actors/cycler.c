@@ -24,7 +24,7 @@ struct modsim_cycler {
 };
 
 /*
- * cycler_lock protects every kernel's cycler slot (modsim_workers_cycler()):
+ * cycler_lock protects every kernel's cycler slot (k->cycler):
  * start and stop are rare, so one lock for all kernels is enough.
  */
 static pthread_mutex_t cycler_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -119,7 +119,7 @@ int modsim_cycler_start(struct modsim_kernel *k, const char *spec, int nparams,
 	}
 
 	pthread_mutex_lock(&cycler_lock);
-	slot = modsim_workers_cycler(k);
+	slot = &k->cycler;
 	if (*slot) {
 		err = modsim_err(-EBUSY, "cycler %s: a cycler already runs", spec);
 		goto unlock;
@@ -147,7 +147,7 @@ unsigned long modsim_cycler_stop(struct modsim_kernel *k)
 	unsigned long cycles;
 
 	pthread_mutex_lock(&cycler_lock);
-	slot = modsim_workers_cycler(k);
+	slot = &k->cycler;
 	c = *slot;
 	*slot = NULL;
 	pthread_mutex_unlock(&cycler_lock);

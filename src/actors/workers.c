@@ -58,8 +58,6 @@ struct modsim_workers {
 	pthread_cond_t ready_cond;
 	unsigned int ready, failed;
 
-	/* The cycler's state (cycler.c), NULL while none runs. */
-	struct modsim_cycler *cycler;
 };
 
 void modsim_mix_default(struct modsim_mix *mix)
@@ -378,11 +376,6 @@ int modsim_workers_choices(struct modsim_kernel *k, unsigned int i, int *out, si
 unlock:
 	pthread_mutex_unlock(&ws->lock);
 	return err;
-}
-
-struct modsim_cycler **modsim_workers_cycler(struct modsim_kernel *k)
-{
-	return &k->workers->cycler;
 }
 
 int modsim_workers_init(struct modsim_kernel *k)
