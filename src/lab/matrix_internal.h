@@ -25,7 +25,7 @@ struct matrix_field {
 	size_t off, size;
 };
 
-/* The fields of a trial line, in the order they are written (matrix_print.c). */
+/* The fields of a trial line, in the order they are written (matrix_fields.c). */
 extern const struct matrix_field modsim_matrix_fields[];
 extern const size_t modsim_matrix_nfields;
 
