@@ -8,7 +8,7 @@
 
 #include <modsim/lab/run.h>
 
-#include "internal.h"
+#include "units.h"
 #include "cli.h"
 
 static const char shrink_usage[] =

@@ -13,7 +13,7 @@
 
 #include "shell.h"
 
-#include "internal.h"
+#include "units.h"
 
 #define SHELL_MAX_ARGS 64
 #define SHELL_MAX_WORKERS 1024

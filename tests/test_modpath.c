@@ -14,7 +14,7 @@
 
 #include <modsim/kernel.h>
 
-#include "internal.h"
+#include "units.h"
 
 #define TEST_MODDIR MODSIM_BUILD_DIR "/tests/modules"
 

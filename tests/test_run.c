@@ -20,7 +20,7 @@
 
 #include "lab/scenario.h"
 
-#include "internal.h"
+#include "units.h"
 
 #define TRACE 64
 

@@ -15,7 +15,7 @@
 
 #include "lab/scenario.h"
 
-#include "internal.h"
+#include "units.h"
 
 /* A scenario file written for one test; removed in teardown. */
 struct fixture {

@@ -16,7 +16,7 @@
 #include <modsim/lab/run.h>
 #include <modsim/strategy.h>
 
-#include "internal.h"
+#include "units.h"
 
 /*
  * The seeds searched per cell, and how often the token is replayed.  Most

@@ -12,7 +12,7 @@
 #include <modsim/kernel.h>
 #include <modsim/lab/sched.h>
 
-#include "internal.h"
+#include "units.h"
 
 #include "token_payload.h"
 

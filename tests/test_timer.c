@@ -16,7 +16,7 @@
 #include <modsim/stats.h>
 #include <modsim/timer.h>
 
-#include "internal.h"
+#include "units.h"
 
 #define WAIT_MS 10000
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "actors/actors.h"
 
 /*
  * struct modsim_cycler - one cycling thread.  @spec and @params are copies

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "actors/actors.h"
 
 /* How many of its first choices a worker keeps for modsim_workers_choices(). */
 #define WORKER_TRACE 64

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 #define MODSIM_ERR_MAX 1024
 

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,5 +1,5 @@
 /* Accessors of the records (internal.h) for every layer and for strategy .so files: a module's state, private data and kernel, a CPU's id. */
-#include "internal.h"
+#include "base/base.h"
 
 MODSIM_API void *modsim_mod_priv(struct modsim_mod *m)
 {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 #define VIOLATION_LOG_MAX 1024
 #define SAMPLES_MAX 65536

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "cpu/cpu.h"
 
 /*
  * A thread's slot is cached in TLS, keyed by the kernel's uid rather than by

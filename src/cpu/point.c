@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "cpu/cpu.h"
 
 /* A trap: parks the next matching thread at its point until released. */
 struct point_trap {

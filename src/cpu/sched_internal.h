@@ -7,7 +7,7 @@
 
 #include <modsim/lab/sched.h>
 
-#include "internal.h"
+#include "cpu/cpu.h"
 
 /*
  * struct sched_policy - the state of the policy that picks the next thread.

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dispatch/callpath.h"
+#include "detect/detect.h"
 
 /*
  * The name of the function at file offset @off from the .symtab of @path:

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "detect/detect.h"
 
 /*
  * The hand-over is made of futex words, not mutexes and condition

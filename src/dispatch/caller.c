@@ -1,5 +1,5 @@
 /* The caller kind of a preset: which inline enter and exit (caller.h) run it, or the table. */
-#include "internal.h"
+#include "dispatch/dispatch.h"
 
 /*
  * Each built-in preset and the inline code that does what its enter, exit

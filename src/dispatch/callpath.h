@@ -4,7 +4,7 @@
 
 #include <errno.h>
 
-#include "internal.h"
+#include "dispatch/dispatch.h"
 
 /*
  * How a subsystem calls into module code (chrdev.c, hook.c, timer.c,
@@ -93,13 +93,5 @@ static inline bool modsim_mod_holds(const struct modsim_mod *m, const void *addr
 			return true;
 	return false;
 }
-
-/*
- * modsim_code_name - a printable name for the module code at @addr, taken
- * while the module is loaded (reports are written after it is gone): its
- * symbol, static functions included, or "file.so+0xoff", or the address.
- * (codename.c)
- */
-void modsim_code_name(const void *addr, char *out, size_t len);
 
 #endif /* MODSIM_CALLPATH_H */

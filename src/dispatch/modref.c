@@ -1,5 +1,5 @@
 /* The module author's reference API (try_module_get, module_put, ...), mapped onto the preset. */
-#include "internal.h"
+#include "dispatch/dispatch.h"
 
 MODSIM_API bool try_module_get(struct module *mod)
 {

@@ -6,7 +6,7 @@
 
 #include "lab/scenario.h"
 
-#include "internal.h"
+#include "units.h"
 
 #define AMP_DEFAULT_HOW MODSIM_DELAY_SLEEP
 #define AMP_DEFAULT_US 100

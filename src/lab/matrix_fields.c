@@ -5,7 +5,7 @@
 
 #include "lab/matrix_internal.h"
 
-#include "internal.h"
+#include "units.h"
 
 #define MF(k, t, member)                                                                    \
 	{                                                                                   \

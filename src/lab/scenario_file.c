@@ -8,7 +8,7 @@
 
 #include "lab/scenario.h"
 
-#include "internal.h"
+#include "units.h"
 
 #ifdef MODSIM_HAVE_INIH
 #include <ini.h>

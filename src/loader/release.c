@@ -1,5 +1,5 @@
 /* Ending a generation: drop its exports, deps and parameters, quarantine its memory, sweep leftovers. */
-#include "internal.h"
+#include "loader/loader.h"
 
 /*
  * Move @m, now GONE, from the kernel's list of generations to the gone

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "internal.h"
+#include "loader/loader.h"
 
 #define ERRBUF 1024
 

@@ -1,7 +1,7 @@
 /* The presets as independent choices: init, caller and unload axes, composed names included. */
 #include <string.h>
 
-#include "internal.h"
+#include "presets/presets.h"
 
 /*
  * Each built-in preset on the three axes.  A preset that is not here (a

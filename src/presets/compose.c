@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "presets/presets.h"
 
 /* The init axis choices a composition can put under a base preset. */
 enum compose_init { COMPOSE_TWOINIT, COMPOSE_STOPWORLD };

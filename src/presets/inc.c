@@ -1,7 +1,8 @@
 /* Preset "inc": the post's option 1 without try; callers always increment, unload frees at zero. */
 #include <errno.h>
 
-#include "internal.h"
+#include "presets/presets.h"
+#include "dispatch/caller.h" /* until the private struct moves to presets/ */
 
 /*
  * One shared count per module.  Entry and get increment it whatever the

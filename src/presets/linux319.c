@@ -1,7 +1,8 @@
 /* Preset "linux319": 3.19's one atomic count with a base; unload takes the base, restores it if busy. */
 #include <errno.h>
 
-#include "internal.h"
+#include "presets/presets.h"
+#include "dispatch/caller.h" /* until the private struct moves to presets/ */
 
 /*
  * While the module is LIVE its count is MODULE_REF_BASE plus the references

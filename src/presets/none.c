@@ -1,7 +1,7 @@
 /* Preset "none": the 2002 status quo; callers pay nothing and unload frees at once. */
 #include <errno.h>
 
-#include "internal.h"
+#include "presets/presets.h"
 
 static bool none_enter(struct modsim_mod *m, struct modsim_cpu *cpu)
 {

@@ -1,7 +1,7 @@
 /* Preset "nounload": the post's option 3; callers pay nothing because modules never go away. */
 #include <errno.h>
 
-#include "internal.h"
+#include "presets/presets.h"
 
 static bool nounload_enter(struct modsim_mod *m, struct modsim_cpu *cpu)
 {

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "presets/presets.h"
+#include "dispatch/caller.h" /* until the private struct moves to presets/ */
 
 /* struct pcpu_slot, struct pcpu_count and pcpu_add(), the callers' half, are in caller.h. */
 

@@ -1,7 +1,7 @@
 /* Preset "quiesce": FreeBSD's MOD_QUIESCE; callers pay nothing, the module is asked whether it may go. */
 #include <errno.h>
 
-#include "internal.h"
+#include "presets/presets.h"
 
 static bool quiesce_enter(struct modsim_mod *m, struct modsim_cpu *cpu)
 {

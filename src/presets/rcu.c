@@ -16,7 +16,8 @@
  */
 extern __thread struct urcu_reader urcu_memb_reader __attribute__((tls_model("initial-exec")));
 
-#include "internal.h"
+#include "presets/presets.h"
+#include "dispatch/caller.h" /* until the private struct moves to presets/ */
 
 /*
  * The read-side section opens before the lookup and closes after the exit

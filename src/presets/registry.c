@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "presets/presets.h"
 
 /*
  * The built-in presets.  Adding one is one file, strategy_NAME.c, that

@@ -1,7 +1,8 @@
 /* Preset "rundown": Windows rundown protection; acquire fails once rundown began. */
 #include <errno.h>
 
-#include "internal.h"
+#include "presets/presets.h"
+#include "dispatch/caller.h" /* until the private struct moves to presets/ */
 
 /*
  * One word, as in EX_RUNDOWN_REF: the number of holders times two, and the

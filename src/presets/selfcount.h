@@ -2,7 +2,7 @@
 #ifndef MODSIM_SELFCOUNT_H
 #define MODSIM_SELFCOUNT_H
 
-#include "internal.h"
+#include "presets/presets.h"
 
 /*
  * struct modsim_self_priv - a self-counting module's state (m->priv).

@@ -1,7 +1,8 @@
 /* Preset "stopworld": option 5; init and exit run with every other CPU parked. */
 #include <errno.h>
 
-#include "internal.h"
+#include "presets/presets.h"
+#include "dispatch/caller.h" /* until the private struct moves to presets/ */
 
 /*
  * Short calls pay nothing: the world stop is what keeps callers out of

@@ -1,7 +1,8 @@
 /* Preset "try": the post's option 1 with try_inc_mod_count; a get fails unless the module is LIVE. */
 #include <errno.h>
 
-#include "internal.h"
+#include "presets/presets.h"
+#include "dispatch/caller.h" /* until the private struct moves to presets/ */
 
 /*
  * One count per module: -1 while the module is not LIVE (init running, or

@@ -1,7 +1,8 @@
 /* Preset "try-drain": option 1 with a two-stage unload: close the module to new users, drain, exit. */
 #include <errno.h>
 
-#include "internal.h"
+#include "presets/presets.h"
+#include "dispatch/caller.h" /* until the private struct moves to presets/ */
 
 /*
  * One word per module: the number of references held, plus DRAIN_CLOSED

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "internal.h"
+#include "presets/presets.h"
 
 static bool twoinit_enter(struct modsim_mod *m, struct modsim_cpu *cpu)
 {

@@ -8,7 +8,7 @@
 
 #include "lab/matrix_internal.h"
 
-#include "internal.h"
+#include "units.h"
 
 void modsim_matrix_json_str(FILE *f, const char *s)
 {

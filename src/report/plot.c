@@ -14,7 +14,7 @@
 
 #include <modsim/lab/matrix.h>
 
-#include "internal.h"
+#include "units.h"
 
 extern char **environ;
 

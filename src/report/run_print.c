@@ -8,7 +8,7 @@
 
 #include "lab/scenario.h"
 
-#include "internal.h"
+#include "units.h"
 
 #define RUN_SCHEMA "modsim-run/1"
 

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "internal.h"
+#include "seam/seam.h"
 
 /* The hooks of struct module, by name. */
 enum hook_kind { HOOK_INT, HOOK_VOID };

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <time.h>
 
-#include "internal.h"
+#include "seam/seam.h"
 
 /* Longest single sleep: a wake lost by a preset costs latency, never a hang. */
 #define WAIT_SLICE_NS 100000000ull

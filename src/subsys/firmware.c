@@ -7,7 +7,7 @@
 
 #include <modsim/firmware.h>
 
-#include "internal.h"
+#include "subsys/subsys.h"
 
 #define FW_NAME_MAX 128
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "internal.h"
+#include "table/table.h"
 
 /* More dynamic symbols than any module has; guards against a corrupt table. */
 #define ELF_MAX_SYMS (1u << 20)

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "table/table.h"
 
 /* Copy @src into @dst of @len bytes, cut short if it does not fit. */
 static void copy_str(char *dst, size_t len, const char *src)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "table/table.h"
 
 static const char *const param_type_names[] = {
 	[MODSIM_PARAM_INT] = "int",   [MODSIM_PARAM_UINT] = "uint",

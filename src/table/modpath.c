@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "table/table.h"
 
 /* Append the directory @dir (@n bytes) to the colon-separated @path, when it fits whole. */
 static void path_append(char *path, size_t cap, const char *dir, size_t n)

@@ -1,0 +1,47 @@
+/* The base layer: the violation log and counters (stats.c), helpers on the records. */
+#ifndef MODSIM_BASE_H
+#define MODSIM_BASE_H
+
+#include "internal.h"
+
+/* ---- statistics (stats.c) ---- */
+
+int modsim_stats_init(struct modsim_kernel *k);
+void modsim_stats_fini(struct modsim_kernel *k);
+/* Record a violation (not async-signal-safe). */
+void modsim_stat_violation(struct modsim_kernel *k, const struct modsim_violation *v);
+/* Fill the identity fields of @v from @m. */
+void modsim_violation_init(struct modsim_violation *v, enum modsim_vkind kind,
+			   struct modsim_mod *m, enum modsim_subsys subsys, const char *op);
+enum modsim_sample { MODSIM_SAMPLE_UNLOAD, MODSIM_SAMPLE_WORLD_STOP, MODSIM_SAMPLE__COUNT };
+void modsim_stat_sample(struct modsim_kernel *k, enum modsim_sample s, uint64_t ns);
+/* Loader-side counters (under load_mutex). */
+enum modsim_lstat {
+	MODSIM_LS_LOADS, MODSIM_LS_LOAD_FAILURES, MODSIM_LS_INIT_FAILURES,
+	MODSIM_LS_UNLOAD_ATTEMPTS, MODSIM_LS_UNLOAD_DONE, MODSIM_LS_UNLOAD_BUSY,
+	MODSIM_LS_UNLOAD_WOULDBLOCK, MODSIM_LS_UNLOAD_EPERM, MODSIM_LS_UNLOAD_TIMEOUT,
+	MODSIM_LS_UNLOAD_FORCED, MODSIM_LS_UNLOAD_WAITED, MODSIM_LS_LEAKED_GENERATIONS,
+	MODSIM_LS__COUNT
+};
+void modsim_stat_loader(struct modsim_kernel *k, enum modsim_lstat s);
+
+/* ---- records (internal.h) ---- */
+
+/* The record of a module descriptor pointer (struct module *), or NULL. */
+static inline struct modsim_mod *modsim_owner(struct module *owner)
+{
+	return owner ? owner->mod : NULL;
+}
+
+/* The newest generation in any state, or NULL.  With list_lock held. */
+static inline struct modsim_mod *modsim_mod_newest(struct modsim_kernel *k)
+{
+	struct modsim_mod *lists[] = { k->mods_tail, k->gone, k->gone_mapped }, *n = NULL;
+
+	for (unsigned int i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (lists[i] && (!n || lists[i]->generation > n->generation))
+			n = lists[i];
+	return n;
+}
+
+#endif /* MODSIM_BASE_H */

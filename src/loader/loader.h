@@ -1,0 +1,16 @@
+/* The loader layer: load, unload, release. */
+#ifndef MODSIM_LOADER_H
+#define MODSIM_LOADER_H
+
+#include "subsys/subsys.h"
+
+/* ---- load and unload (load.c, unload.c, release.c) ---- */
+
+/* Free a generation: remove exports and deps, close it into quarantine,
+ * state GONE, off the kernel's list onto a gone one.  With load_mutex held. */
+void modsim_mod_release(struct modsim_mod *m);
+
+/* Report and remove the registrations @m left behind (every subsystem). */
+void modsim_mod_sweep(struct modsim_mod *m);
+
+#endif /* MODSIM_LOADER_H */
