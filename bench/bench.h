@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "benchfn.h"
-#include "units.h"
+#include "kernel/units.h"
 
 #define BENCH_MAX_THREADS 64  /* largest entry of --threads */
 #define BENCH_MAX_TCOUNTS 16  /* entries of --threads */

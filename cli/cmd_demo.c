@@ -7,7 +7,7 @@
 
 #include "shell.h"
 
-#include "units.h"
+#include "kernel/units.h"
 
 static const char *const demo_modules[] = { "hello", "hook", "chardev", "notifier", "timer" };
 #define DEMO_NMODULES (sizeof(demo_modules) / sizeof(demo_modules[0]))

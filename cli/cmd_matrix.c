@@ -12,7 +12,7 @@
 
 #include <modsim/lab/matrix.h>
 
-#include "units.h"
+#include "kernel/units.h"
 #include "cli.h"
 
 #define CMD_MAX_SECONDS 86400.0

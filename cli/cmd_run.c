@@ -16,7 +16,7 @@
 #include "run_ctl.h"
 #include "lab/scenario.h"
 
-#include "units.h"
+#include "kernel/units.h"
 #include "cli.h"
 
 #define RUN_CMD_MAX_SECONDS 86400.0

@@ -8,7 +8,7 @@
 
 #include <modsim/lab/run.h>
 
-#include "units.h"
+#include "kernel/units.h"
 #include "cli.h"
 
 static const char shrink_usage[] =

@@ -5,7 +5,7 @@
 
 #include "run_ctl.h"
 
-#include "units.h"
+#include "kernel/units.h"
 
 int modsim_run_ctl_replay(struct modsim_run_ctl *ctl, struct modsim_run_config *cfg)
 {

@@ -13,7 +13,7 @@
 
 #include "shell.h"
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define SHELL_MAX_ARGS 64
 #define SHELL_MAX_WORKERS 1024

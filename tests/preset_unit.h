@@ -14,7 +14,7 @@
 #include <modsim/stats.h>
 #include <modsim/strategy.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 /* Failure bound of every wait; never used to order threads. */
 #define PU_WAIT_MS 10000

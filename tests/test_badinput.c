@@ -11,7 +11,7 @@
 
 #include <modsim/kernel.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define TMOD(name) MODSIM_BUILD_DIR "/tests/modules/" name ".so"
 #define HELLO_SO MODSIM_BUILD_DIR "/modules/hello.so"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define WAIT_MS 10000 /* failure bound of every wait; never orders threads */
 

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define MODDIR MODSIM_BUILD_DIR "/tests/modules/"
 

@@ -15,7 +15,7 @@
 #include <modsim/kernel.h>
 #include <modsim/workers.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define WAIT_MS 10000 /* failure bound of every wait; never orders threads */
 

@@ -12,7 +12,7 @@
 
 #include <modsim/kernel.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define HELLO_SO MODSIM_BUILD_DIR "/modules/hello.so"
 #define HELLO2_SO MODSIM_BUILD_DIR "/tests/modules/hello2.so"

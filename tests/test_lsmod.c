@@ -12,7 +12,7 @@
 
 #include <modsim/kernel.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 static int make_kernel(void **state, const char *strategy)
 {

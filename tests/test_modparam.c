@@ -12,7 +12,7 @@
 
 #include <modsim/kernel.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define PARAMS_SO MODSIM_BUILD_DIR "/tests/modules/params.so"
 

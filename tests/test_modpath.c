@@ -14,7 +14,7 @@
 
 #include <modsim/kernel.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define TEST_MODDIR MODSIM_BUILD_DIR "/tests/modules"
 

@@ -15,7 +15,7 @@
 
 #include "lab/scenario.h"
 
-#include "units.h"
+#include "kernel/units.h"
 
 /* A scenario file written for one test; removed in teardown. */
 struct fixture {

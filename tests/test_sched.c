@@ -14,7 +14,7 @@
 #include <modsim/lab/run.h>
 #include <modsim/lab/sched.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define SEARCH_SEEDS 40
 

@@ -16,7 +16,7 @@
 #include <modsim/lab/run.h>
 #include <modsim/strategy.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 /*
  * The seeds searched per cell, and how often the token is replayed.  Most

@@ -12,7 +12,7 @@
 #include <modsim/kernel.h>
 #include <modsim/lab/sched.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 #include "token_payload.h"
 

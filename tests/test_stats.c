@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 struct fixture {
 	struct modsim_kernel *k;

@@ -11,7 +11,7 @@
 
 #include <modsim/kernel.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define COUNTING_SO MODSIM_BUILD_DIR "/tests/strategies/counting.so"
 

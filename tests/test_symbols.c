@@ -19,7 +19,7 @@
 #include <modsim/point.h>
 #include <modsim/stats.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define TEST_MODDIR MODSIM_BUILD_DIR "/tests/modules"
 #define WAIT_MS 10000 /* failure bound only */

@@ -16,7 +16,7 @@
 #include <modsim/stats.h>
 #include <modsim/timer.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define WAIT_MS 10000
 

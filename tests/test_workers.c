@@ -15,7 +15,7 @@
 #include <modsim/stats.h>
 #include <modsim/workers.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define WAIT_MS 10000
 

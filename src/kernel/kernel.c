@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 /* Every kernel of the process gets its own uid; thread-local caches key on it. */
 static _Atomic uint64_t next_uid = 1;

@@ -6,7 +6,7 @@
 
 #include "lab/scenario.h"
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define AMP_DEFAULT_HOW MODSIM_DELAY_SLEEP
 #define AMP_DEFAULT_US 100

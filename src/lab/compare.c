@@ -1,7 +1,7 @@
 /* The determinism check: two step logs of one schedule, compared step by step. */
 #include <stdio.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 /* "{loader,worker1}": the threads of @mask by name. */
 static void mask_names(const struct modsim_sched_report *r, uint64_t mask, char *buf, size_t len)

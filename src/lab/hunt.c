@@ -5,7 +5,7 @@
 
 #include <modsim/lab/run.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 MODSIM_API int modsim_sched_hunt(const struct modsim_run_config *cell, int kind, uint64_t first_seed,
 				 unsigned int max, struct modsim_hunt *out)

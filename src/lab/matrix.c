@@ -10,7 +10,7 @@
 
 #include "lab/scenario.h"
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define MATRIX_DEFAULT_DURATION_MS 300
 #define MATRIX_DEFAULT_WORKERS 2

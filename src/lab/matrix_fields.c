@@ -5,7 +5,7 @@
 
 #include "lab/matrix_internal.h"
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define MF(k, t, member)                                                                    \
 	{                                                                                   \

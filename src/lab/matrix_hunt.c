@@ -7,7 +7,7 @@
 
 #include "lab/matrix_internal.h"
 
-#include "units.h"
+#include "kernel/units.h"
 
 static int vkind_of(const char *name)
 {

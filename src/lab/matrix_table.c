@@ -7,7 +7,7 @@
 
 #include "lab/matrix_internal.h"
 
-#include "units.h"
+#include "kernel/units.h"
 
 /*
  * struct table - a result and the names each position had in its trials, so

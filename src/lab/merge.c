@@ -9,7 +9,7 @@
 
 #include "lab/matrix_internal.h"
 
-#include "units.h"
+#include "kernel/units.h"
 
 /* The longest line a trial can make, with room to spare; longer is not ours. */
 #define LINE_MAX_BYTES 8192

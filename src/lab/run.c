@@ -12,7 +12,7 @@
 
 #include "lab/scenario.h"
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define RUN_MAX_WORKERS 128
 #define RUN_SPARE_CPUS 8   /* the loader, modprobe and timer threads, a stuck init's thread */

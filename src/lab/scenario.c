@@ -9,7 +9,7 @@
 
 #include "lab/scenario.h"
 
-#include "units.h"
+#include "kernel/units.h"
 
 /* Watchdog and unload-wait bounds of a trial, unless a scenario says otherwise. */
 #define SCN_INIT_TIMEOUT_MS 2000

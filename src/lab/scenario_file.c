@@ -8,7 +8,7 @@
 
 #include "lab/scenario.h"
 
-#include "units.h"
+#include "kernel/units.h"
 
 #ifdef MODSIM_HAVE_INIH
 #include <ini.h>

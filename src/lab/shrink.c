@@ -5,7 +5,7 @@
 
 #include <modsim/lab/run.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define SHRINK_DEFAULT_RUNS 2000
 

@@ -8,7 +8,7 @@
 
 #include <modsim/lab/sched.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 /*
  * Token format 2 (format 1 is read too).

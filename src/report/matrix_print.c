@@ -8,7 +8,7 @@
 
 #include "lab/matrix_internal.h"
 
-#include "units.h"
+#include "kernel/units.h"
 
 void modsim_matrix_json_str(FILE *f, const char *s)
 {

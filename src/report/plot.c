@@ -14,7 +14,7 @@
 
 #include <modsim/lab/matrix.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 extern char **environ;
 

@@ -8,7 +8,7 @@
 
 #include "lab/scenario.h"
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define RUN_SCHEMA "modsim-run/1"
 

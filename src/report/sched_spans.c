@@ -6,7 +6,7 @@
 #include <modsim/point.h>
 
 #include "report/sched_spans.h"
-#include "units.h"
+#include "kernel/units.h"
 
 /* A span that has begun and not yet ended. */
 struct open_span {

@@ -9,7 +9,7 @@
 #include <modsim/lab/sched.h>
 
 #include "report/sched_spans.h"
-#include "units.h"
+#include "kernel/units.h"
 
 /*
  * The picture, top to bottom: a title line (policy, seed, why control

@@ -10,7 +10,7 @@
 #include <modsim/stats.h>
 
 #include "report/sched_spans.h"
-#include "units.h"
+#include "kernel/units.h"
 
 /*
  * The layout: one process (pid 1) named after the policy and seed, one

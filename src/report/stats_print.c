@@ -1,7 +1,7 @@
 /* The human-readable summary of a kernel's statistics (modsim_stats_print). */
 #include <inttypes.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 static double report_us(uint64_t ns)
 {

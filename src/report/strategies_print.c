@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 #define SHOW_MAX 64
 

@@ -9,7 +9,7 @@
 
 #include <modsim/lab/hazard.h>
 
-#include "units.h"
+#include "kernel/units.h"
 
 /* Failure bound of every wait in a harness run; never orders threads. */
 #define HZ_WAIT_MS 5000u
