@@ -1,4 +1,4 @@
-/* modsim matrix: the cells, their predictions, the trials' seeds and shards, and the run over them. */
+/* modsim matrix: the cells, the trials' seeds and shards, and the run over them (predictions: predict.c). */
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
@@ -163,70 +163,6 @@ MODSIM_API uint64_t modsim_matrix_trial_seed(uint64_t seed, const char *strategy
 MODSIM_API bool modsim_matrix_in_shard(unsigned long index, unsigned int k, unsigned int n)
 {
 	return n <= 1 || index % n == (unsigned long)(k - 1);
-}
-
-/* ---- predictions ---- */
-
-/* The hazard a scenario exercises: the built-in's, or what its file says. */
-static void scenario_hazard(const char *scenario, bool sched, char hazard[16])
-{
-	const char *h = sched ? modsim_scenario_hazard_sched(scenario) :
-				modsim_scenario_hazard(scenario);
-	struct modsim_scenario s;
-
-	if (h) {
-		snprintf(hazard, 16, "%s", h);
-		return;
-	}
-	if (!modsim_scenario_resolve(scenario, &s))
-		snprintf(hazard, 16, "%s", s.hazard);
-	else
-		snprintf(hazard, 16, "-");
-}
-
-MODSIM_API enum modsim_matrix_predict modsim_matrix_predict(const char *strategy,
-							     const char *scenario,
-							     char hazard[16])
-{
-	return modsim_matrix_predict_sched(strategy, scenario, MODSIM_SCHED_OFF, hazard);
-}
-
-MODSIM_API enum modsim_matrix_predict modsim_matrix_predict_sched(const char *strategy,
-								   const char *scenario,
-								   enum modsim_sched_policy sched,
-								   char hazard[16])
-{
-	enum modsim_matrix_predict p = MODSIM_PREDICT_UNKNOWN;
-	const struct modsim_strategy *s;
-	char saved[1024];
-	void *handle;
-
-	snprintf(saved, sizeof(saved), "%s", modsim_last_error());
-	scenario_hazard(scenario, sched != MODSIM_SCHED_OFF, hazard);
-	if (modsim_strategy_resolve(strategy, &s, &handle))
-		goto restore_error;
-	if (!strcmp(hazard, "mixed")) {
-		p = MODSIM_PREDICT_SAFE;
-		for (int h = 0; h < MODSIM_HZ__COUNT; h++)
-			if (s->predict[h] == MODSIM_UNSAFE)
-				p = MODSIM_PREDICT_UNSAFE;
-	} else {
-		/* A set such as "A+L": unsafe when any hazard in it is. */
-		for (int h = 0; h < MODSIM_HZ__COUNT; h++) {
-			if (!strchr(hazard, modsim_hazard_name((enum modsim_hazard)h)[0]))
-				continue;
-			if (s->predict[h] == MODSIM_UNSAFE)
-				p = MODSIM_PREDICT_UNSAFE;
-			else if (p == MODSIM_PREDICT_UNKNOWN)
-				p = MODSIM_PREDICT_SAFE;
-		}
-	}
-	if (handle)
-		dlclose(handle);
-restore_error:
-	/* Asking must not disturb the caller's last error. */
-	modsim_err(0, "%s", saved);
-	return p;
 }
 
 /* ---- the run ---- */

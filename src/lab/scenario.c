@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include <modsim/lab/run.h>
 
@@ -301,42 +300,4 @@ int modsim_scenario_builtin(const char *name, struct modsim_scenario *out)
 		out->unload_timeout_ms = b->unload_timeout_ms;
 	snprintf(out->amplify, sizeof(out->amplify), "%s", b->amplify);
 	return 0;
-}
-
-/* Does @name look like a file rather than a built-in's name? */
-static bool scenario_is_file(const char *name)
-{
-	size_t n = strlen(name);
-	struct stat st;
-
-	if (strchr(name, '/'))
-		return true;
-	if (n > 4 && !strcmp(name + n - 4, ".ini"))
-		return true;
-	return stat(name, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-MODSIM_API int modsim_scenario_resolve(const char *name, struct modsim_scenario *out)
-{
-	char known[256];
-	size_t used = 0;
-	int err;
-
-	if (!name || !*name)
-		return modsim_err(-EINVAL, "scenario: no name given");
-	if (scenario_is_file(name))
-		return modsim_scenario_load_file(name, out);
-	err = modsim_scenario_builtin(name, out);
-	if (err != -ENOENT)
-		return err;
-	known[0] = '\0';
-	for (size_t i = 0; i < NBUILTINS && used < sizeof(known); i++) {
-		int w = snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
-				 builtins[i].name);
-
-		if (w > 0)
-			used += (size_t)w;
-	}
-	return modsim_err(-ENOENT, "scenario %s: unknown (built in: %s; or a path to a .ini file)",
-			  name, known);
 }

@@ -1,10 +1,11 @@
-/* Scenario files: a scenario written as INI ([scenario] [module] [workers] [loader]), read with libinih. */
+/* Scenario files: a scenario written as INI ([scenario] [module] [workers] [loader]), read with libinih; the resolver (a built-in's name or a file). */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lab/scenario.h"
 
@@ -320,3 +321,42 @@ int modsim_scenario_load_file(const char *path, struct modsim_scenario *out)
 }
 
 #endif /* MODSIM_HAVE_INIH */
+
+/* Does @name look like a file rather than a built-in's name? */
+static bool scenario_is_file(const char *name)
+{
+	size_t n = strlen(name);
+	struct stat st;
+
+	if (strchr(name, '/'))
+		return true;
+	if (n > 4 && !strcmp(name + n - 4, ".ini"))
+		return true;
+	return stat(name, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+MODSIM_API int modsim_scenario_resolve(const char *name, struct modsim_scenario *out)
+{
+	const char *const *names = modsim_scenario_names();
+	char known[256];
+	size_t used = 0;
+	int err;
+
+	if (!name || !*name)
+		return modsim_err(-EINVAL, "scenario: no name given");
+	if (scenario_is_file(name))
+		return modsim_scenario_load_file(name, out);
+	err = modsim_scenario_builtin(name, out);
+	if (err != -ENOENT)
+		return err;
+	known[0] = '\0';
+	for (size_t i = 0; names[i] && used < sizeof(known); i++) {
+		int w = snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
+				 names[i]);
+
+		if (w > 0)
+			used += (size_t)w;
+	}
+	return modsim_err(-ENOENT, "scenario %s: unknown (built in: %s; or a path to a .ini file)",
+			  name, known);
+}
