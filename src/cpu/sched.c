@@ -1,4 +1,5 @@
 /* The controlled scheduler: one trial thread runs at a time; the baton passes at race points and waits. */
+/* Past 600 lines: the baton, every wait and wake, and the end of control, all under the one s->lock (policies and the record are apart). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

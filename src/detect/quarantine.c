@@ -1,4 +1,5 @@
 /* Quarantine: module segment ranges for fault attribution, and reserved pages after unload. */
+/* Past 600 lines: the range table and the quarantine share the slots and range_lock (quarantine reserves and seals the very slots the fault handler reads). */
 #include <dlfcn.h>
 #include <errno.h>
 #include <link.h>

@@ -1,4 +1,5 @@
 /* modsim run: one trial: a kernel under the preset, workers, the scenario's loader loop, the result. */
+/* Past 600 lines: the trial's loader loop, controlled schedule and race all work on one private struct trial. */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>

@@ -1,4 +1,5 @@
 /* One trial's configuration and result as text, JSON, JSON lines or CSV (schema in the README). */
+/* Past 600 lines: text, JSON and CSV of one trial share its description (run_describe, run_token). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 /* modsim_sched_timeline_svg: a controlled trial as one standalone SVG timeline, a lane per thread. */
+/* Past 600 lines: one drawing; layout, lanes, axis, bars, marks and legend all read and write the one struct svg and its scale. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
