@@ -2,7 +2,7 @@
 #include <errno.h>
 
 #include "presets/presets.h"
-#include "dispatch/caller.h" /* until the private struct moves to presets/ */
+#include "presets/inc.h"
 
 /*
  * One shared count per module.  Entry and get increment it whatever the
@@ -11,7 +11,7 @@
  * has not incremented yet gets in after the read: the window the post's
  * try_inc_mod_count closes.
  */
-/* struct inc_priv and the callers' side, inline: caller.h. */
+/* struct inc_priv and the callers' side, inline: inc.h. */
 static inline struct inc_priv *ip(struct modsim_mod *m)
 {
 	return m->priv;

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "presets/percpu.h"
+#include "presets/linux26.h"
 
 /*
  * Callers check the state and bump their own CPU's slot: one acquire load,
@@ -13,7 +13,7 @@
  * get succeeds, the slots only go down, and a blocking unload waits for
  * the sum to reach zero.
  */
-/* struct l26_priv and the callers' side, inline: caller.h. */
+/* struct l26_priv and the callers' side, inline: linux26.h. */
 
 static inline struct l26_priv *l26(struct modsim_mod *m)
 {

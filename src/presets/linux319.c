@@ -2,7 +2,7 @@
 #include <errno.h>
 
 #include "presets/presets.h"
-#include "dispatch/caller.h" /* until the private struct moves to presets/ */
+#include "presets/linux319.h"
 
 /*
  * While the module is LIVE its count is MODULE_REF_BASE plus the references
@@ -19,7 +19,7 @@
  */
 #define MODULE_REF_BASE 1L
 
-/* struct l319_priv and the callers' side, inline: caller.h. */
+/* struct l319_priv and the callers' side, inline: linux319.h. */
 static inline struct l319_priv *l319(struct modsim_mod *m)
 {
 	return m->priv;

@@ -7,9 +7,38 @@
 #include <string.h>
 
 #include "presets/presets.h"
-#include "dispatch/caller.h" /* until the private struct moves to presets/ */
 
-/* struct pcpu_slot, struct pcpu_count and pcpu_add(), the callers' half, are in caller.h. */
+/* ---- the callers' half (linux26.h, percpu_ref.h) ---- */
+
+/*
+ * struct pcpu_slot - one CPU's share of a count, alone on its cache line.
+ *
+ * Single writer: the CPU the slot belongs to, with a relaxed load and a
+ * relaxed store (no locked instruction).  Another thread writes a slot only
+ * when no CPU can be updating it (percpu-ref's fold, after quiescence).  A
+ * share may go negative: a reference taken on one CPU may be dropped on
+ * another; only the sum over all slots means anything.
+ */
+struct pcpu_slot {
+	_Atomic long v;
+} __attribute__((aligned(MODSIM_CACHELINE)));
+
+/* struct pcpu_count - the slots of one module; the pointer is read-only after pcpu_alloc. */
+struct pcpu_count {
+	struct pcpu_slot *slot;
+	unsigned int n;
+};
+
+/* Add @d to @cpu's own slot.  Only @cpu's thread may call it. */
+static inline void pcpu_add(const struct pcpu_count *c, const struct modsim_cpu *cpu, long d)
+{
+	_Atomic long *v = &c->slot[cpu->id].v;
+
+	atomic_store_explicit(v, atomic_load_explicit(v, memory_order_relaxed) + d,
+			      memory_order_relaxed);
+}
+
+/* ---- the loader's half ---- */
 
 /* One slot per CPU of @m's kernel, zeroed.  0 or -ENOMEM (with a message). */
 static inline int pcpu_alloc(struct pcpu_count *c, struct modsim_mod *m)

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "presets/percpu.h"
+#include "presets/percpu_ref.h"
 
 /*
  * Mode word, read by every get and put.  LIVE is 0: gets and puts touch
@@ -10,7 +10,7 @@
  * locked instruction).  Killing sets both bits at once (PREF_ATOMIC |
  * PREF_DEAD): tryget_live fails from then on, and puts go to the shared
  * atomic count instead.  The bits, struct pref_priv and the callers' side,
- * inline, are in caller.h.
+ * inline, are in percpu_ref.h.
  */
 
 /*

@@ -17,7 +17,7 @@
 extern __thread struct urcu_reader urcu_memb_reader __attribute__((tls_model("initial-exec")));
 
 #include "presets/presets.h"
-#include "dispatch/caller.h" /* until the private struct moves to presets/ */
+#include "presets/rcu.h"
 
 /*
  * The read-side section opens before the lookup and closes after the exit
@@ -77,7 +77,7 @@ void __modsim_rcu_section_end(struct modsim_cpu *cpu)
 	urcu_memb_read_unlock();
 }
 
-/* The state check inside the section (caller.h). */
+/* The state check inside the section (rcu.h). */
 static bool rcu_enter(struct modsim_mod *m, struct modsim_cpu *cpu)
 {
 	return modsim_rcu_enter(m, cpu);

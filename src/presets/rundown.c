@@ -2,7 +2,7 @@
 #include <errno.h>
 
 #include "presets/presets.h"
-#include "dispatch/caller.h" /* until the private struct moves to presets/ */
+#include "presets/rundown.h"
 
 /*
  * One word, as in EX_RUNDOWN_REF: the number of holders times two, and the
@@ -12,7 +12,7 @@
  * While the module is COMING the word is run down already; it is
  * re-initialised (to zero) when init succeeded.
  */
-/* RD_ACTIVE, RD_ONE, struct rd_priv and the callers' side, inline: caller.h. */
+/* RD_ACTIVE, RD_ONE, struct rd_priv and the callers' side, inline: rundown.h. */
 
 static inline struct rd_priv *rd(struct modsim_mod *m)
 {

@@ -2,7 +2,7 @@
 #include <errno.h>
 
 #include "presets/presets.h"
-#include "dispatch/caller.h" /* until the private struct moves to presets/ */
+#include "presets/try.h"
 
 /*
  * Short calls pay nothing: the world stop is what keeps callers out of

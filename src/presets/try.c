@@ -2,7 +2,7 @@
 #include <errno.h>
 
 #include "presets/presets.h"
-#include "dispatch/caller.h" /* until the private struct moves to presets/ */
+#include "presets/try.h"
 
 /*
  * One count per module: -1 while the module is not LIVE (init running, or
@@ -10,7 +10,7 @@
  * on a non-negative count, and unload moves it from exactly 0 to -1 in one
  * step, so no reference is ever taken on a module that is coming or going.
  */
-/* struct try_priv and the callers' side, inline: caller.h. */
+/* struct try_priv and the callers' side, inline: try.h. */
 static inline struct try_priv *tp(struct modsim_mod *m)
 {
 	return m->priv;

@@ -2,7 +2,7 @@
 #include <errno.h>
 
 #include "presets/presets.h"
-#include "dispatch/caller.h" /* until the private struct moves to presets/ */
+#include "presets/try_drain.h"
 
 /*
  * One word per module: the number of references held, plus DRAIN_CLOSED
@@ -11,7 +11,7 @@
  * word first and then waits for the references already held to go, so
  * nobody who got in is ever freed under, and nobody gets in after.
  */
-/* DRAIN_CLOSED, struct drain_priv and the callers' side, inline: caller.h. */
+/* DRAIN_CLOSED, struct drain_priv and the callers' side, inline: try_drain.h. */
 
 static inline struct drain_priv *dp(struct modsim_mod *m)
 {
