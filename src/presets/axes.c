@@ -3,32 +3,6 @@
 
 #include "presets/presets.h"
 
-/*
- * Each built-in preset on the three axes.  A preset that is not here (a
- * strategy .so) shows "?".  Keep in step with the presets' descriptions.
- */
-static const struct {
-	const char *name;
-	const char *axis[MODSIM_AXIS__COUNT];
-} preset_axes[] = {
-	{ "none", { "direct", "nothing", "free at once" } },
-	{ "inc", { "direct", "shared count", "refuse if busy" } },
-	{ "try", { "direct", "try count", "refuse if busy" } },
-	{ "try-drain", { "direct", "try count", "drain" } },
-	{ "self", { "direct", "self count", "quiesce+wait" } },
-	{ "self-restart", { "direct", "self count", "quiesce+restart" } },
-	{ "self-noquiesce", { "direct", "self count", "refuse if busy" } },
-	{ "nounload", { "direct", "nothing", "refuse always" } },
-	{ "twoinit", { "two-stage", "nothing", "free at once" } },
-	{ "stopworld", { "stop-the-world", "nothing", "stop-the-world" } },
-	{ "linux26", { "direct", "per-CPU count", "stop-the-world" } },
-	{ "linux319", { "direct", "biased atomic", "refuse if busy" } },
-	{ "rcu", { "direct", "read-side section", "grace period" } },
-	{ "percpu-ref", { "direct", "per-CPU count", "kill+switch" } },
-	{ "rundown", { "direct", "rundown", "drain" } },
-	{ "quiesce", { "direct", "nothing", "veto" } },
-};
-
 /* The init axis of a composition's suffix (strategy_compose.c's names). */
 static const struct {
 	const char *suffix;
@@ -51,9 +25,13 @@ MODSIM_API const char *modsim_axis_name(enum modsim_axis a)
 
 static const char *base_axis(const char *name, size_t len, enum modsim_axis a)
 {
-	for (size_t i = 0; i < sizeof(preset_axes) / sizeof(preset_axes[0]); i++)
-		if (strlen(preset_axes[i].name) == len && !strncmp(preset_axes[i].name, name, len))
-			return preset_axes[i].axis[a];
+	size_t n;
+	const struct modsim_preset *const *all = modsim_preset_entries(&n);
+
+	/* A preset that is not built in (a strategy .so) shows "?". */
+	for (size_t i = 0; i < n; i++)
+		if (strlen(all[i]->ops->name) == len && !strncmp(all[i]->ops->name, name, len))
+			return all[i]->axis[a];
 	return "?";
 }
 

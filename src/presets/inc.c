@@ -100,3 +100,9 @@ const struct modsim_strategy modsim_preset_inc = {
 	.load = inc_load,
 	.unload = inc_unload,
 };
+
+const struct modsim_preset modsim_preset_inc_entry = {
+	.ops = &modsim_preset_inc,
+	.caller = MODSIM_CALLER_INC,
+	.axis = { "direct", "shared count", "refuse if busy" },
+};

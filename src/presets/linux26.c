@@ -154,3 +154,9 @@ const struct modsim_strategy modsim_preset_linux26 = {
 	.mod_teardown = l26_teardown,
 	.unload = l26_unload,
 };
+
+const struct modsim_preset modsim_preset_linux26_entry = {
+	.ops = &modsim_preset_linux26,
+	.caller = MODSIM_CALLER_PERCPU,
+	.axis = { "direct", "per-CPU count", "stop-the-world" },
+};

@@ -111,3 +111,9 @@ const struct modsim_strategy modsim_preset_linux319 = {
 	.mod_setup = l319_setup,
 	.unload = l319_unload,
 };
+
+const struct modsim_preset modsim_preset_linux319_entry = {
+	.ops = &modsim_preset_linux319,
+	.caller = MODSIM_CALLER_BIASED,
+	.axis = { "direct", "biased atomic", "refuse if busy" },
+};

@@ -58,3 +58,9 @@ const struct modsim_strategy modsim_preset_none = {
 	.refcount = none_refcount,
 	.unload = none_unload,
 };
+
+const struct modsim_preset modsim_preset_none_entry = {
+	.ops = &modsim_preset_none,
+	.caller = MODSIM_CALLER_NOTHING,
+	.axis = { "direct", "nothing", "free at once" },
+};

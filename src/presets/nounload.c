@@ -53,3 +53,9 @@ const struct modsim_strategy modsim_preset_nounload = {
 	.refcount = nounload_refcount,
 	.unload = nounload_unload,
 };
+
+const struct modsim_preset modsim_preset_nounload_entry = {
+	.ops = &modsim_preset_nounload,
+	.caller = MODSIM_CALLER_NOTHING,
+	.axis = { "direct", "nothing", "refuse always" },
+};

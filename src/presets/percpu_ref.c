@@ -174,3 +174,9 @@ const struct modsim_strategy modsim_preset_percpu_ref = {
 	.load = pref_load,
 	.unload = pref_unload,
 };
+
+const struct modsim_preset modsim_preset_percpu_ref_entry = {
+	.ops = &modsim_preset_percpu_ref,
+	.caller = MODSIM_CALLER_PCPU_REF,
+	.axis = { "direct", "per-CPU count", "kill+switch" },
+};

@@ -26,25 +26,41 @@ enum modsim_caller {
 	MODSIM_CALLER__COUNT
 };
 
-/* ---- strategies (strategy.c) ---- */
+/* ---- the built-in presets (NAME.c each; registry.c) ---- */
 
-/* The built-in presets (strategy_NAME.c each; listed in strategy.c). */
-extern const struct modsim_strategy modsim_preset_none;
-extern const struct modsim_strategy modsim_preset_inc;
-extern const struct modsim_strategy modsim_preset_try;
-extern const struct modsim_strategy modsim_preset_try_drain;
-extern const struct modsim_strategy modsim_preset_self;
-extern const struct modsim_strategy modsim_preset_self_restart;
-extern const struct modsim_strategy modsim_preset_self_noquiesce;
-extern const struct modsim_strategy modsim_preset_nounload;
-extern const struct modsim_strategy modsim_preset_twoinit;
-extern const struct modsim_strategy modsim_preset_stopworld;
-extern const struct modsim_strategy modsim_preset_linux26;
-extern const struct modsim_strategy modsim_preset_linux319;
-extern const struct modsim_strategy modsim_preset_rcu;
-extern const struct modsim_strategy modsim_preset_percpu_ref;
-extern const struct modsim_strategy modsim_preset_rundown;
-extern const struct modsim_strategy modsim_preset_quiesce;
+/*
+ * struct modsim_preset - one built-in preset, defined in its NAME.c as
+ * modsim_preset_NAME_entry next to its operations (modsim_preset_NAME).
+ * @ops:    the operations table
+ * @caller: the inline callers' side that runs @ops's enter, exit and
+ *          section (dispatch/caller.h; NOTHING when they do nothing)
+ * @axis:   where it sits on the init, caller and unload axes
+ *          (modsim_strategy_axis)
+ */
+struct modsim_preset {
+	const struct modsim_strategy *ops;
+	enum modsim_caller caller;
+	const char *axis[MODSIM_AXIS__COUNT];
+};
+
+/*
+ * The registry: every built-in preset, in listing order.  Adding one is
+ * NAME.c (+ NAME.h for an inline callers' side) and one X(NAME) here.
+ */
+#define MODSIM_BUILTIN_PRESETS(X)                                                     \
+	/* the post's five families */                                                \
+	X(none) X(inc) X(try) X(try_drain) X(self) X(self_restart) X(self_noquiesce) \
+	X(nounload) X(twoinit) X(stopworld)                                           \
+	/* what history chose after it */                                            \
+	X(linux26) X(linux319) X(rcu) X(percpu_ref) X(rundown) X(quiesce)
+
+#define MODSIM_PRESET_DECLARE(name)                              \
+	extern const struct modsim_strategy modsim_preset_##name; \
+	extern const struct modsim_preset modsim_preset_##name##_entry;
+MODSIM_BUILTIN_PRESETS(MODSIM_PRESET_DECLARE)
+
+/* The built-in presets, in listing order (registry.c). */
+const struct modsim_preset *const *modsim_preset_entries(size_t *n);
 
 /* Resolve a preset by name, or load it from a .so path. */
 MODSIM_API int modsim_strategy_resolve(const char *name, const struct modsim_strategy **out, void **handle);

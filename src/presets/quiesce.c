@@ -83,3 +83,9 @@ const struct modsim_strategy modsim_preset_quiesce = {
 	.refcount = quiesce_refcount,
 	.unload = quiesce_unload,
 };
+
+const struct modsim_preset modsim_preset_quiesce_entry = {
+	.ops = &modsim_preset_quiesce,
+	.caller = MODSIM_CALLER_NOTHING,
+	.axis = { "direct", "nothing", "veto" },
+};

@@ -220,3 +220,9 @@ const struct modsim_strategy modsim_preset_rcu = {
 	.load = rcu_load,
 	.unload = rcu_unload,
 };
+
+const struct modsim_preset modsim_preset_rcu_entry = {
+	.ops = &modsim_preset_rcu,
+	.caller = MODSIM_CALLER_RCU,
+	.axis = { "direct", "read-side section", "grace period" },
+};

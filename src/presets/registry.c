@@ -7,33 +7,19 @@
 
 #include "presets/presets.h"
 
-/*
- * The built-in presets.  Adding one is one file, strategy_NAME.c, that
- * defines `const struct modsim_strategy modsim_preset_NAME`, plus its
- * declaration in internal.h and one entry below (in listing order).
- */
-static const struct modsim_strategy *const table[] = {
-	/* the post's five families */
-	&modsim_preset_none,
-	&modsim_preset_inc,
-	&modsim_preset_try,
-	&modsim_preset_try_drain,
-	&modsim_preset_self,
-	&modsim_preset_self_restart,
-	&modsim_preset_self_noquiesce,
-	&modsim_preset_nounload,
-	&modsim_preset_twoinit,
-	&modsim_preset_stopworld,
-	/* what history chose after it */
-	&modsim_preset_linux26,
-	&modsim_preset_linux319,
-	&modsim_preset_rcu,
-	&modsim_preset_percpu_ref,
-	&modsim_preset_rundown,
-	&modsim_preset_quiesce,
-};
+/* The built-in presets (the registry: MODSIM_BUILTIN_PRESETS in presets.h), in listing order. */
+#define PRESET_ENTRY(name) &modsim_preset_##name##_entry,
+#define PRESET_OPS(name) &modsim_preset_##name,
+static const struct modsim_preset *const entries[] = { MODSIM_BUILTIN_PRESETS(PRESET_ENTRY) };
+static const struct modsim_strategy *const table[] = { MODSIM_BUILTIN_PRESETS(PRESET_OPS) };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))
+
+const struct modsim_preset *const *modsim_preset_entries(size_t *n)
+{
+	*n = sizeof(entries) / sizeof(entries[0]);
+	return entries;
+}
 
 MODSIM_API const struct modsim_strategy *const *modsim_strategy_all(size_t *n)
 {

@@ -122,3 +122,9 @@ const struct modsim_strategy modsim_preset_rundown = {
 	.load = rd_load,
 	.unload = rd_unload,
 };
+
+const struct modsim_preset modsim_preset_rundown_entry = {
+	.ops = &modsim_preset_rundown,
+	.caller = MODSIM_CALLER_RUNDOWN,
+	.axis = { "direct", "rundown", "drain" },
+};

@@ -85,3 +85,9 @@ const struct modsim_strategy modsim_preset_self = {
 	MODSIM_SELF_CALLER_OPS,
 	.unload = self_unload,
 };
+
+const struct modsim_preset modsim_preset_self_entry = {
+	.ops = &modsim_preset_self,
+	.caller = MODSIM_CALLER_NOTHING,
+	.axis = { "direct", "self count", "quiesce+wait" },
+};

@@ -44,3 +44,9 @@ const struct modsim_strategy modsim_preset_self_noquiesce = {
 	MODSIM_SELF_CALLER_OPS,
 	.unload = self_noquiesce_unload,
 };
+
+const struct modsim_preset modsim_preset_self_noquiesce_entry = {
+	.ops = &modsim_preset_self_noquiesce,
+	.caller = MODSIM_CALLER_NOTHING,
+	.axis = { "direct", "self count", "refuse if busy" },
+};

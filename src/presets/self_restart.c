@@ -49,3 +49,9 @@ const struct modsim_strategy modsim_preset_self_restart = {
 	MODSIM_SELF_CALLER_OPS,
 	.unload = self_restart_unload,
 };
+
+const struct modsim_preset modsim_preset_self_restart_entry = {
+	.ops = &modsim_preset_self_restart,
+	.caller = MODSIM_CALLER_NOTHING,
+	.axis = { "direct", "self count", "quiesce+restart" },
+};

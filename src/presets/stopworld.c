@@ -130,3 +130,9 @@ const struct modsim_strategy modsim_preset_stopworld = {
 	.load = stopworld_load,
 	.unload = stopworld_unload,
 };
+
+const struct modsim_preset modsim_preset_stopworld_entry = {
+	.ops = &modsim_preset_stopworld,
+	.caller = MODSIM_CALLER_NOTHING,
+	.axis = { "stop-the-world", "nothing", "stop-the-world" },
+};

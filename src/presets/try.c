@@ -93,3 +93,9 @@ const struct modsim_strategy modsim_preset_try = {
 	.load = try_load,
 	.unload = try_unload,
 };
+
+const struct modsim_preset modsim_preset_try_entry = {
+	.ops = &modsim_preset_try,
+	.caller = MODSIM_CALLER_TRY,
+	.axis = { "direct", "try count", "refuse if busy" },
+};

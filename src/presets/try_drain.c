@@ -124,3 +124,9 @@ const struct modsim_strategy modsim_preset_try_drain = {
 	.load = drain_load,
 	.unload = drain_unload,
 };
+
+const struct modsim_preset modsim_preset_try_drain_entry = {
+	.ops = &modsim_preset_try_drain,
+	.caller = MODSIM_CALLER_DRAIN,
+	.axis = { "direct", "try count", "drain" },
+};

@@ -110,3 +110,9 @@ const struct modsim_strategy modsim_preset_twoinit = {
 	.load = twoinit_load,
 	.unload = twoinit_unload,
 };
+
+const struct modsim_preset modsim_preset_twoinit_entry = {
+	.ops = &modsim_preset_twoinit,
+	.caller = MODSIM_CALLER_NOTHING,
+	.axis = { "two-stage", "nothing", "free at once" },
+};
