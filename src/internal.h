@@ -121,7 +121,7 @@ struct modsim_kernel {
 	/* The preset in force; changed only with load_mutex held and no modules. */
 	const struct modsim_strategy *strat;
 	void *strat_handle; /* dlopen handle when the preset came from a .so */
-	unsigned int caller; /* enum modsim_caller (caller.h): set with strat */
+	unsigned int caller; /* enum modsim_caller (presets/presets.h): set with strat */
 
 	/*
 	 * load_mutex serialises load, unload, strategy switches and kernel
