@@ -10,7 +10,7 @@
 
 #include "shell.h"
 
-#include "internal.h"
+#include "kernel/units.h"
 
 /* The session at the prompt (one at a time: libedit's state is global too). */
 static struct modsim_kernel *ck;

@@ -10,7 +10,7 @@
 #include <modsim/kernel.h>
 
 #include "cli.h"
-#include "internal.h"
+#include "kernel/units.h"
 
 unsigned int cli_columns(FILE *f)
 {

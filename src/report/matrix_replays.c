@@ -12,7 +12,7 @@
 
 #include "lab/matrix_internal.h"
 
-#include "internal.h"
+#include "kernel/units.h"
 
 /* The line of cell (@row, @col) in a malloc'd string ("  S x C: kind: command"), or NULL. */
 static char *replay_line(const struct modsim_matrix_result *r, unsigned int row, unsigned int col)

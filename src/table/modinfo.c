@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "table/table.h"
 
 static const char *param_type(enum modsim_param_type t)
 {
