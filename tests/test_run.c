@@ -167,7 +167,8 @@ static void observe_choices(struct modsim_kernel *k, void *arg)
  * is asserted about how many a worker makes in the time: a loaded machine
  * makes fewer; the streams are compared over their common length.
  */
-static int quiet_run(struct fixture *fx, uint64_t seed, bool amplify, int out[2][TRACE])
+static int quiet_run(struct fixture *fx, uint64_t seed, bool amplify, unsigned int ms,
+		     int out[2][TRACE])
 {
 	int fd, n = TRACE;
 
@@ -183,7 +184,7 @@ static int quiet_run(struct fixture *fx, uint64_t seed, bool amplify, int out[2]
 	set(fx->cfg.scenario, sizeof(fx->cfg.scenario), fx->path);
 	fx->cfg.seed = seed;
 	fx->cfg.no_amplify = !amplify;
-	fx->cfg.duration_ms = 300;
+	fx->cfg.duration_ms = ms;
 	modsim_run_observe = observe_choices;
 	modsim_run_observe_arg = fx;
 	run_ok(fx);
@@ -207,15 +208,24 @@ static void test_modsim_run_seed_repeats_decisions(void **state)
 {
 	struct fixture *fx = *state;
 	int a[2][TRACE], b[2][TRACE], c[2][TRACE], d[2][TRACE];
-	int n = quiet_run(fx, 7, true, a), m;
+	unsigned int ms = 300;
+	int n, m;
 	size_t len;
 
-	m = quiet_run(fx, 7, true, b);
-	n = m < n ? m : n;
-	m = quiet_run(fx, 8, true, c);
-	n = m < n ? m : n;
-	m = quiet_run(fx, 7, false, d);
-	n = m < n ? m : n;
+	/* A loaded machine (a sanitizer build, -j2) makes fewer draws in a
+	 * trial's time: give the four trials longer until each made enough. */
+	for (;;) {
+		n = quiet_run(fx, 7, true, ms, a);
+		m = quiet_run(fx, 7, true, ms, b);
+		n = m < n ? m : n;
+		m = quiet_run(fx, 8, true, ms, c);
+		n = m < n ? m : n;
+		m = quiet_run(fx, 7, false, ms, d);
+		n = m < n ? m : n;
+		if (n >= 16 || ms >= 9600)
+			break;
+		ms *= 2;
+	}
 	/* Enough draws that two different streams agreeing by chance is out of
 	 * the question (each is one of several kinds). */
 	assert_true(n >= 16);
