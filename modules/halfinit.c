@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include <modsim/chrdev.h>
 #include <modsim/hook.h>
 #include <modsim/module.h>
 #include <modsim/notifier.h>
@@ -11,6 +12,9 @@ static int fail_at;
 module_param(fail_at, int, "1: fail before registering anything; 2: registering b fails");
 static bool leak;
 module_param(leak, bool, "on failure, forget to unregister a (leaves a registration behind)");
+static bool chrdev;
+module_param(chrdev, bool, "a is the character device \"halfinit\" instead of a hook: a caller "
+			   "that opens it while init runs holds a file");
 
 static atomic_ulong a_calls;
 
@@ -25,6 +29,44 @@ static struct hook_ops a = {
 	.name = "halfinit.a",
 	.fn = a_fn,
 };
+
+/* a as a character device (chrdev=1): opened files count their calls in a_calls too. */
+static int a_open(struct file *file)
+{
+	atomic_fetch_add_explicit(&a_calls, 1, memory_order_relaxed);
+	return 0;
+}
+
+static ssize_t a_read(struct file *file, char *buf, size_t len)
+{
+	atomic_fetch_add_explicit(&a_calls, 1, memory_order_relaxed);
+	return 0;
+}
+
+static int a_release(struct file *file)
+{
+	return 0;
+}
+
+static const struct file_operations a_fops = {
+	.owner = THIS_MODULE,
+	.open = a_open,
+	.read = a_read,
+	.release = a_release,
+};
+
+static int register_a(void)
+{
+	return chrdev ? register_chrdev("halfinit", &a_fops) : register_hook(&a);
+}
+
+static void unregister_a(void)
+{
+	if (chrdev)
+		unregister_chrdev("halfinit");
+	else
+		unregister_hook(&a);
+}
 
 static int b_fn(struct notifier_block *nb, unsigned long action, void *data)
 {
@@ -44,7 +86,7 @@ static int halfinit_init(void)
 
 	if (fail_at == 1)
 		return -ENODEV;
-	err = register_hook(&a);
+	err = register_a();
 	if (err)
 		return err;
 	/* a is visible now: a caller may find it and call in. */
@@ -59,7 +101,7 @@ static int halfinit_init(void)
 
 unregister_a:
 	if (!leak)
-		unregister_hook(&a);
+		unregister_a();
 	return err;
 }
 
@@ -96,7 +138,7 @@ unreserve_a:
  */
 static void halfinit_commit(void)
 {
-	register_hook(&a);
+	register_a();
 	MODSIM_POINT(MODSIM_PT_INIT_BETWEEN_REGS);
 	register_notifier("halfinit", &b);
 }
@@ -104,7 +146,7 @@ static void halfinit_commit(void)
 static void halfinit_exit(void)
 {
 	unregister_notifier("halfinit", &b);
-	unregister_hook(&a);
+	unregister_a();
 	halfinit_unreserve(); /* a no-op after a one-stage init */
 }
 

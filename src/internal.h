@@ -55,6 +55,8 @@ struct modsim_mod {
 	struct modsim_kernel *k;
 	_Atomic int state;    /* enum modsim_state */
 	_Atomic int teardown; /* exit (or failed-init teardown) began */
+	_Atomic int exiting;  /* exit is running: a call entering now is judged when
+			       * exit returns (detect/exitcalls.c) */
 	void *priv;           /* strategy state, priv_size bytes, cache-line aligned */
 
 	/* Identity; written at load, read-only after. */
@@ -103,6 +105,9 @@ struct modsim_cpu {
 	_Atomic unsigned long qs;  /* bumped at every quiescent point */
 	uint64_t rng;              /* this thread's generator (amplifier, workers) */
 	int last_point;            /* last armed point this thread passed, or -1 */
+	const void *call_obj;      /* what the call in progress came through (a timer,
+				    * a hook, a notifier block), or NULL: set by
+				    * MODSIM_CALL_OBJ, read by detect/exitcalls.c */
 
 	/* Counters, single writer. */
 	_Atomic unsigned long ops[MODSIM_SS__COUNT];
@@ -122,6 +127,8 @@ struct modsim_kernel {
 	const struct modsim_strategy *strat;
 	void *strat_handle; /* dlopen handle when the preset came from a .so */
 	unsigned int caller; /* enum modsim_caller (presets/presets.h): set with strat */
+	bool noref_sync;     /* strat->owner_ref is FOPS: short calls take no per-call
+			      * reference; hook and notifier unregisters synchronise */
 
 	/*
 	 * load_mutex serialises load, unload, strategy switches and kernel

@@ -34,6 +34,24 @@ enum modsim_verdict {
 };
 
 /**
+ * enum modsim_owner_ref - which calls into module code take the owner's
+ * reference (the preset's enter/exit) per call.
+ * @MODSIM_OWNER_REF_ALL:  every interface, every call: the post's option (1),
+ *                         "every interface takes a struct module *"
+ * @MODSIM_OWNER_REF_FOPS: only file operations and symbol_get, as Linux 2.6
+ *                         to today: hooks, notifier blocks and timers carry
+ *                         no per-call reference; the module's exit
+ *                         unregisters them and the unregister synchronises
+ *                         (nf_unregister_hook: synchronize_net();
+ *                         del_timer_sync), which modsim's hook and notifier
+ *                         unregisters then do too
+ */
+enum modsim_owner_ref {
+	MODSIM_OWNER_REF_ALL,
+	MODSIM_OWNER_REF_FOPS,
+};
+
+/**
  * struct modsim_strategy - one preset.
  *
  * Caller side (hot; called by subsystems around every call into module code,
@@ -64,6 +82,13 @@ enum modsim_verdict {
  * @name, @post ("1", "2", ... or "history"), @caller and @unloader (one line
  * each), @author (what a module author must write), @predict (per hazard),
  * @why (per hazard: one line on why).
+ *
+ * Appended last, so that a strategy .so built before them reads as zero:
+ * @owner_ref: which calls take the owner's reference (MODSIM_OWNER_REF_ALL
+ *             when zero)
+ * @sources:   for a preset with a historical name, what each behaviour it
+ *             models comes from (file, function, version), one a line;
+ *             NULL for the post's own presets
  */
 struct modsim_strategy {
 	const char *name;
@@ -89,6 +114,9 @@ struct modsim_strategy {
 	void (*mod_teardown)(struct modsim_mod *m);
 	int (*load)(struct modsim_mod *m);
 	int (*unload)(struct modsim_mod *m, unsigned int flags);
+
+	enum modsim_owner_ref owner_ref;
+	const char *sources;
 };
 
 /** The symbol a strategy .so defines (`--strategy ./mine.so`). */
@@ -227,10 +255,11 @@ enum modsim_axis {
 	MODSIM_AXIS_UNLOAD, /* free at once | refuse if busy | drain | quiesce+wait |
 			     * quiesce+restart | refuse always | stop-the-world | grace period |
 			     * kill+switch | veto */
+	MODSIM_AXIS_OWNER_REF, /* every call | fops+symbol_get (enum modsim_owner_ref) */
 	MODSIM_AXIS__COUNT
 };
 
-/** modsim_axis_name - "init", "caller", "unload". */
+/** modsim_axis_name - "init", "caller", "unload", "owner-ref". */
 MODSIM_API const char *modsim_axis_name(enum modsim_axis a);
 
 /**

@@ -32,10 +32,27 @@ int modsim_fault_thread_stack(void);
 int modsim_fault_thread_init(void);
 /* Free the calling thread's alternate stack (threads that end call it). */
 void modsim_fault_thread_fini(void);
-/* Push @g as the innermost guard; counts a call-after-exit when @owner's
- * teardown began (subsystem calls only, not MODSIM_SS_LOADER). */
+/* Push @g as the innermost guard; a subsystem call (not MODSIM_SS_LOADER)
+ * into @owner after its teardown began goes to modsim_exitcall_note(). */
 void modsim_guard_push(struct modsim_guard *g, struct modsim_mod *owner,
 		       enum modsim_subsys subsys, const char *op);
+/*
+ * Calls that enter a module during its exit (detect/exitcalls.c).  A call
+ * entering while exit runs is judged when exit returns: it is the protocol
+ * working when exit synchronised, after the call entered, with the object
+ * it came through (del_timer_sync on its timer, a synchronising unregister
+ * of its hook or notifier block), and a call-after-exit otherwise.  A call
+ * entering after exit returned, or during a failed init's teardown, is a
+ * call-after-exit at once.
+ */
+/* modsim_exitcall_note - @cpu's call through @obj (NULL: none) enters @m, whose teardown began. */
+void modsim_exitcall_note(struct modsim_mod *m, struct modsim_cpu *cpu, enum modsim_subsys ss,
+			  const char *op, const void *obj);
+/* modsim_exit_synced - @m's exit waited for every call through @obj that had entered. */
+void modsim_exit_synced(struct modsim_mod *m, const void *obj);
+/* modsim_exitcalls_begin/end - around @m's exit (modcall.c); end judges the calls noted. */
+void modsim_exitcalls_begin(struct modsim_mod *m);
+void modsim_exitcalls_end(struct modsim_mod *m);
 /* Pop @g; after a fault, record the violation and return -EFAULT, else 0. */
 int modsim_guard_pop(struct modsim_guard *g);
 

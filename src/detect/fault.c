@@ -10,10 +10,17 @@
 
 #include "detect/detect.h"
 
+/*
+ * FAULT_CALLER - where a call through a bad pointer came from: a jump to
+ * address 0 faults with the PC at 0, and the caller's return address is
+ * on top of the stack (x86_64) or in the link register (aarch64).
+ */
 #if defined(__x86_64__)
 #define FAULT_PC(uc) ((uintptr_t)(uc)->uc_mcontext.gregs[REG_RIP])
+#define FAULT_CALLER(uc) (*(const uintptr_t *)(uintptr_t)(uc)->uc_mcontext.gregs[REG_RSP])
 #elif defined(__aarch64__)
 #define FAULT_PC(uc) ((uintptr_t)(uc)->uc_mcontext.pc)
+#define FAULT_CALLER(uc) ((uintptr_t)(uc)->uc_mcontext.regs[30])
 #else
 #error "modsim: fault.c knows the program counter only on x86_64 and aarch64"
 #endif
@@ -203,6 +210,9 @@ static void fault_report(int signo, const siginfo_t *si, uintptr_t addr, uintptr
 	sl_flush(&l);
 }
 
+/* Addresses below this are a NULL pointer's (plus a field offset). */
+#define FAULT_NULL_PAGE 4096u
+
 static void fault_handler(int signo, siginfo_t *si, void *ctx)
 {
 	int saved_errno = errno;
@@ -219,6 +229,14 @@ static void fault_handler(int signo, siginfo_t *si, void *ctx)
 	if (si->si_code > 0) { /* a real fault: si_addr means something */
 		hit_addr = modsim_range_lookup(addr);
 		hit_pc = modsim_range_lookup(pc);
+		/*
+		 * A call through a NULL (or tiny) pointer: the PC is the bad
+		 * address itself, in no module.  The code that made the call
+		 * is the caller: a module's own NULL call, when that is in a
+		 * module (the stack is this thread's own: reading it is safe).
+		 */
+		if (!hit_addr && !hit_pc && g && pc == addr && pc < FAULT_NULL_PAGE)
+			hit_pc = modsim_range_lookup(FAULT_CALLER(uc));
 	}
 	hit = hit_addr ? hit_addr : hit_pc;
 	if (g && hit) {
@@ -384,15 +402,9 @@ void modsim_guard_push(struct modsim_guard *g, struct modsim_mod *owner,
 
 	if (owner && subsys != MODSIM_SS_LOADER &&
 	    atomic_load_explicit(&owner->teardown, memory_order_acquire)) {
-		struct modsim_violation v;
 		struct modsim_cpu *cpu = modsim_cpu_peek(owner->k);
 
-		modsim_violation_init(&v, MODSIM_V_CALL_AFTER_EXIT, owner, subsys, op);
-		v.point = cpu ? cpu->last_point : -1;
-		snprintf(v.detail, sizeof(v.detail), "%s %s entered %s gen %lu after its exit began",
-			 (unsigned int)subsys < MODSIM_SS__COUNT ? fault_subsys[subsys] : "?",
-			 op ? op : "call", owner->name, owner->generation);
-		modsim_stat_violation(owner->k, &v);
+		modsim_exitcall_note(owner, cpu, subsys, op, cpu ? cpu->call_obj : NULL);
 	}
 }
 

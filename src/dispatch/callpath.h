@@ -23,6 +23,24 @@
  */
 
 /*
+ * modsim_caller_kind_ss - the caller kind for one short call through
+ * subsystem @ss: the preset's, or MODSIM_CALLER_NOTHING when the preset's
+ * owner-ref axis is fops+symbol_get (Linux): there a short call takes no
+ * reference of its own.  A file operation runs on the reference its open
+ * took (fops_get), a call through symbol_get on the one symbol_get took,
+ * and a hook, notifier block or timer on none: exit's unregister
+ * synchronises with it instead (hook.c, notifier.c, del_timer_sync).
+ */
+static inline unsigned int modsim_caller_kind_ss(const struct modsim_cpu *cpu,
+						 enum modsim_subsys ss)
+{
+	(void)ss;
+	if (modsim_unlikely(cpu->k->noref_sync))
+		return MODSIM_CALLER_NOTHING;
+	return modsim_caller_kind(cpu);
+}
+
+/*
  * modsim_call_begin - the strategy's entry for a short call into @owner.
  * @kind: modsim_caller_kind(), read once for the call's entry and exit
  * Return: 0, or -ENODEV when the strategy refused (counted as a failed get).
@@ -48,6 +66,7 @@ static inline int modsim_call_end(struct modsim_cpu *cpu, unsigned int kind,
 {
 	int err = modsim_guard_pop(g);
 
+	cpu->call_obj = NULL; /* a later guarded call without an object must not see this one's */
 	modsim_point_hit(cpu->k, MODSIM_PT_CALL_BEFORE_EXIT, owner);
 	modsim_caller_exit(kind, owner, cpu);
 	modsim_cpu_inc(&cpu->ops[ss]);
@@ -70,14 +89,23 @@ static inline int modsim_call_end(struct modsim_cpu *cpu, unsigned int kind,
  * its own whose locals are assigned once, so that nothing the caller keeps
  * in registers lives across sigsetjmp() (-Wclobbered at -O2).
  */
-#define MODSIM_CALL(err, cpu, owner, ss, op, stmt)                              \
+#define MODSIM_CALL(err, cpu, owner, ss, op, stmt) MODSIM_CALL_OBJ(err, cpu, owner, ss, op, NULL, stmt)
+
+/*
+ * MODSIM_CALL_OBJ - MODSIM_CALL through @obj: the timer, hook or notifier
+ * block the call came through, which an exit can synchronise with
+ * (modsim_exit_synced()).  A call entering during exit through an object
+ * exit then waited for is the protocol working, not a call-after-exit.
+ */
+#define MODSIM_CALL_OBJ(err, cpu, owner, ss, op, obj, stmt)                     \
 	do {                                                                    \
-		const unsigned int __mc_kind = modsim_caller_kind(cpu);         \
+		const unsigned int __mc_kind = modsim_caller_kind_ss(cpu, ss);  \
 		struct modsim_guard __mc_guard;                                 \
 		if (modsim_call_begin((cpu), __mc_kind, (owner), (ss))) {       \
 			(err) = -ENODEV;                                        \
 			break;                                                  \
 		}                                                               \
+		(cpu)->call_obj = (obj);                                        \
 		MODSIM_GUARDED(&__mc_guard, (owner), (ss), (op), stmt);         \
 		(err) = modsim_call_end((cpu), __mc_kind, (owner), (ss),        \
 					&__mc_guard);                           \

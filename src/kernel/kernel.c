@@ -90,6 +90,7 @@ MODSIM_API int modsim_kernel_create(const struct modsim_config *cfg, struct mods
 	if (err)
 		goto free_locks;
 	k->caller = modsim_caller_of(k->strat);
+	k->noref_sync = k->strat->owner_ref == MODSIM_OWNER_REF_FOPS;
 
 	err = modsim_stats_init(k);
 	if (err)
@@ -319,6 +320,7 @@ MODSIM_API int modsim_set_strategy(struct modsim_kernel *k, const char *name)
 	k->strat = s;
 	k->strat_handle = handle;
 	k->caller = modsim_caller_of(s);
+	k->noref_sync = s->owner_ref == MODSIM_OWNER_REF_FOPS;
 	/*
 	 * Records of gone generations still point at the old preset (their
 	 * teardown runs at kernel destruction), so a preset .so that any

@@ -16,11 +16,24 @@ static const struct {
 
 MODSIM_API const char *modsim_axis_name(enum modsim_axis a)
 {
-	static const char *const names[MODSIM_AXIS__COUNT] = { "init", "caller", "unload" };
+	static const char *const names[MODSIM_AXIS__COUNT] = { "init", "caller", "unload",
+								 "owner-ref" };
 
 	if ((unsigned int)a >= MODSIM_AXIS__COUNT)
 		return "?";
 	return names[a];
+}
+
+/* Which calls take the owner's reference, as `modsim strategies` shows it. */
+static const char *owner_ref_name(enum modsim_owner_ref r)
+{
+	switch (r) {
+	case MODSIM_OWNER_REF_ALL:
+		return "every call";
+	case MODSIM_OWNER_REF_FOPS:
+		return "fops+symbol_get";
+	}
+	return "?";
 }
 
 static const char *base_axis(const char *name, size_t len, enum modsim_axis a)
@@ -29,9 +42,14 @@ static const char *base_axis(const char *name, size_t len, enum modsim_axis a)
 	const struct modsim_preset *const *all = modsim_preset_entries(&n);
 
 	/* A preset that is not built in (a strategy .so) shows "?". */
-	for (size_t i = 0; i < n; i++)
-		if (strlen(all[i]->ops->name) == len && !strncmp(all[i]->ops->name, name, len))
-			return all[i]->axis[a];
+	for (size_t i = 0; i < n; i++) {
+		if (strlen(all[i]->ops->name) != len || strncmp(all[i]->ops->name, name, len))
+			continue;
+		/* The owner-ref axis is read from the preset's own operations table. */
+		if (a == MODSIM_AXIS_OWNER_REF)
+			return owner_ref_name(all[i]->ops->owner_ref);
+		return all[i]->axis[a];
+	}
 	return "?";
 }
 

@@ -76,6 +76,24 @@ static int l26_fail(struct modsim_mod *m, int err, const char *what)
 	return modsim_err(err, "rmmod %s: %s: %s", m->name, what, why);
 }
 
+/*
+ * sys_init_module() of 2.6 on a failed init: "Init routine failed: abort.
+ * Try to protect us from buggy refcounters": GOING, synchronize_sched(),
+ * module_put(), free_module().  Nothing waits for the count: a reference
+ * taken while the module was COMING is left pointing at freed memory.
+ * Must be called with k->load_mutex held.
+ */
+static int l26_load(struct modsim_mod *m)
+{
+	int err = modsim_default_load(m);
+
+	if (!err || modsim_mod_state(m) == MODSIM_STATE_STUCK)
+		return err;
+	modsim_mod_set_state(m, MODSIM_STATE_GOING);
+	modsim_wait_quiescence(m->k); /* synchronize_sched(); a time-out changes nothing */
+	return err;
+}
+
 /* Must be called with k->load_mutex held. */
 static int l26_unload(struct modsim_mod *m, unsigned int flags)
 {
@@ -125,25 +143,47 @@ static int l26_unload(struct modsim_mod *m, unsigned int flags)
 const struct modsim_strategy modsim_preset_linux26 = {
 	.name = "linux26",
 	.post = "history",
-	.caller = "state check, then increment this CPU's own count (no locked instruction)",
-	.unloader = "stop the world, mark GOING, sum the per-CPU counts; wait for zero (NOWAIT: EWOULDBLOCK)",
-	.author = "nothing; but every subsystem takes an owner and may fail a call",
+	.caller = "state check (not GOING: COMING counts), then increment this CPU's own count (no locked instruction); "
+		  "only file operations and symbol_get",
+	.unloader = "stop the world, mark GOING, sum the per-CPU counts; wait for zero (NOWAIT: EWOULDBLOCK); "
+		    "a failed init: GOING, quiescence, free (no wait for the count)",
+	.author = "an exit that unregisters every hook, notifier and timer (the unregister synchronises); "
+		  "nothing else, but file operations may fail a call",
 	.predict = {
 		[MODSIM_HZ_A] = MODSIM_SAFE,
-		[MODSIM_HZ_B] = MODSIM_SAFE,
+		[MODSIM_HZ_B] = MODSIM_UNSAFE,
 		[MODSIM_HZ_P] = MODSIM_SAFE,
-		[MODSIM_HZ_T] = MODSIM_SAFE,
+		[MODSIM_HZ_T] = MODSIM_UNSAFE,
 		[MODSIM_HZ_L] = MODSIM_SAFE,
 		[MODSIM_HZ_S] = MODSIM_SAFE,
 	},
 	.why = {
-		[MODSIM_HZ_A] = "GOING is set with the world stopped, so a caller either counted itself first (and is waited for) or is refused",
-		[MODSIM_HZ_B] = "gets fail unless LIVE, so nobody got in while init ran",
-		[MODSIM_HZ_P] = "the subsystem's own count covers the call, so a self-put never drops the last count",
-		[MODSIM_HZ_T] = "timer callbacks go through enter, which fails once the module is GOING",
+		[MODSIM_HZ_A] = "a file operation counts itself before GOING is set with the world stopped, and is waited for; "
+				"a hook takes no count, but exit's unregister_hook synchronises with the callers in the chain",
+		[MODSIM_HZ_B] = "module_is_live() is state != GOING: a file opened while init runs holds a count, "
+				"and a failed init frees the module without waiting for it",
+		[MODSIM_HZ_P] = "a hook takes no count, so the self-put is not the last one that matters: "
+				"exit's unregister_hook waits for the caller still in the chain",
+		[MODSIM_HZ_T] = "timer_list has no owner: nothing refuses a callback, and a timer exit forgot fires into freed code",
 		[MODSIM_HZ_L] = "an open file holds a per-CPU count; unload waits for it (or says EWOULDBLOCK)",
 		[MODSIM_HZ_S] = "init runs with the world running; only unload stops it, and briefly",
 	},
+	.sources = "try_module_get: state check, then local_inc of this CPU's count; module_is_live() is state != GOING, "
+		   "so gets succeed while COMING (include/linux/module.h, 2.6.x; kernel/module/main.c, 6.1)\n"
+		   "the FIXME beside module_is_live(): \"too much code (IDE & SCSI) require entry into the module during init\" "
+		   "(include/linux/module.h, 2.6.x to 6.1)\n"
+		   "failed init: GOING, synchronize_sched(), module_put(), free_module(), no wait for the count "
+		   "(kernel/module.c sys_init_module, 2.6.x; do_init_module, 3.x; synchronize_rcu() in 6.1)\n"
+		   "unload: stop_machine() to read the per-CPU counts, GOING, wait_for_zero_refcount() "
+		   "(kernel/module.c sys_delete_module and try_stop_module, 2.6.x)\n"
+		   "per-call owner reference: file operations (fops_get) and symbol_get only; nf_iterate(): \"we don't need "
+		   "to hold module reference here, since function can't sleep. --RR\" (net/netfilter/core.c, 2.6.x)\n"
+		   "hooks and notifiers rely on exit to unregister, and the unregister synchronises: nf_unregister_hook() ends "
+		   "in synchronize_net() (net/netfilter/core.c, 2.6.x); atomic_notifier_chain_unregister() in "
+		   "synchronize_rcu() (kernel/notifier.c)\n"
+		   "timers: struct timer_list has no owner; __run_timers() calls the function with no module reference; "
+		   "del_timer_sync() waits for a running callback (kernel/timer.c, 2.6.x)",
+	.owner_ref = MODSIM_OWNER_REF_FOPS,
 	.priv_size = sizeof(struct l26_priv),
 	.enter = l26_get,
 	.exit = l26_put,
@@ -152,6 +192,7 @@ const struct modsim_strategy modsim_preset_linux26 = {
 	.refcount = l26_refcount,
 	.mod_setup = l26_setup,
 	.mod_teardown = l26_teardown,
+	.load = l26_load,
 	.unload = l26_unload,
 };
 

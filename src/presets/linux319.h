@@ -2,7 +2,7 @@
 #ifndef MODSIM_PRESET_LINUX319_H
 #define MODSIM_PRESET_LINUX319_H
 
-#include "presets/presets.h"
+#include "presets/linux26.h" /* modsim_linux_is_live() */
 
 /* MODULE_REF_BASE plus the references held while LIVE. */
 struct l319_priv {
@@ -16,8 +16,7 @@ static inline bool modsim_l319_enter(struct modsim_mod *m, struct modsim_cpu *cp
 
 	if (!m)
 		return true;
-	if (modsim_unlikely(atomic_load_explicit(&m->state, memory_order_acquire) !=
-			    MODSIM_STATE_LIVE))
+	if (modsim_unlikely(!modsim_linux_is_live(m)))
 		return false;
 	/* atomic_inc_not_zero */
 	p = m->priv;

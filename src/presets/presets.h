@@ -40,7 +40,7 @@ enum modsim_caller {
 struct modsim_preset {
 	const struct modsim_strategy *ops;
 	enum modsim_caller caller;
-	const char *axis[MODSIM_AXIS__COUNT];
+	const char *axis[MODSIM_AXIS_OWNER_REF]; /* init, caller, unload; owner-ref is ops->owner_ref */
 };
 
 /*

@@ -37,6 +37,19 @@ static char verdict(const struct modsim_strategy *s, int h)
 }
 
 /* @s in a markdown cell: '|' escaped. */
+/* @src, one behaviour and its source a line, each line after @lead. */
+static void sources_print(FILE *f, const char *src, const char *lead)
+{
+	while (*src) {
+		size_t n = strcspn(src, "\n");
+
+		fprintf(f, "%s%.*s\n", lead, (int)n, src);
+		src += n;
+		if (*src)
+			src++;
+	}
+}
+
 static void md_cell(FILE *f, const char *s)
 {
 	fputs(" ", f);
@@ -73,18 +86,25 @@ static void text_print(FILE *f, const struct shown *sh, bool all)
 		for (int h = 0; sh->why && h < MODSIM_HZ__COUNT; h++)
 			fprintf(f, "    %s %s: %s\n", modsim_hazard_name((enum modsim_hazard)h),
 				s->predict[h] == MODSIM_UNSAFE ? "unsafe" : "safe", str(s->why[h]));
+		if (sh->why && s->sources)
+			sources_print(f, s->sources, "    source: ");
 	}
 
 	fputs("\nAxes (compose on init: BASE+twoinit, BASE+stopworld-init)\n", f);
-	fprintf(f, "  %-20s %-15s %-18s %s\n", "preset", "init", "caller", "unload");
+	fprintf(f, "  %-20s %-15s %-18s %-16s %s\n", "preset", "init", "caller", "unload",
+		"owner-ref");
 	for (size_t i = 0; i < sh->n; i++) {
 		const char *n = sh->s[i]->name;
 
-		fprintf(f, "  %-20s %-15s %-18s %s\n", str(n),
+		fprintf(f, "  %-20s %-15s %-18s %-16s %s\n", str(n),
 			modsim_strategy_axis(n, MODSIM_AXIS_INIT),
 			modsim_strategy_axis(n, MODSIM_AXIS_CALLER),
-			modsim_strategy_axis(n, MODSIM_AXIS_UNLOAD));
+			modsim_strategy_axis(n, MODSIM_AXIS_UNLOAD),
+			modsim_strategy_axis(n, MODSIM_AXIS_OWNER_REF));
 	}
+	fputs("  owner-ref: which calls take the owner's reference per call: every call (the\n"
+	      "  post's option 1) or only file operations and symbol_get (Linux; hooks, notifier\n"
+	      "  blocks and timers rely on exit's unregister, which synchronises)\n", f);
 
 	fputs("\nHazards\n", f);
 	for (int h = 0; h < MODSIM_HZ__COUNT; h++)
@@ -122,10 +142,15 @@ static void md_print(FILE *f, const struct shown *sh)
 				md_cell(f, sh->s[i]->why[h]);
 				fputc('\n', f);
 			}
+		for (size_t i = 0; i < sh->n; i++)
+			if (sh->s[i]->sources) {
+				fprintf(f, "\n### Sources of %s\n\n", sh->s[i]->name);
+				sources_print(f, sh->s[i]->sources, "- ");
+			}
 	}
 
 	fputs("\n## Axes\n\nCompose on init: `BASE+twoinit`, `BASE+stopworld-init`.\n\n", f);
-	fputs("| preset | init | caller | unload |\n|---|---|---|---|\n", f);
+	fputs("| preset | init | caller | unload | owner-ref |\n|---|---|---|---|---|\n", f);
 	for (size_t i = 0; i < sh->n; i++) {
 		const char *n = sh->s[i]->name;
 

@@ -104,10 +104,19 @@ MODSIM_API void modsim_mod_mark_teardown(struct modsim_mod *m)
 	atomic_store(&m->teardown, 1);
 }
 
+/*
+ * Calls entering while exit runs are judged when it returns
+ * (detect/exitcalls.c): covered when exit synchronised with their path.
+ */
 MODSIM_API int modsim_mod_run_exit(struct modsim_mod *m)
 {
+	int err;
+
+	modsim_exitcalls_begin(m);
 	modsim_mod_mark_teardown(m);
-	return run(m, &hooks[1], 0);
+	err = run(m, &hooks[1], 0);
+	modsim_exitcalls_end(m);
+	return err;
 }
 
 MODSIM_API int modsim_default_load(struct modsim_mod *m)

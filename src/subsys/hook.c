@@ -1,6 +1,7 @@
 /* The hook chain: register_hook in priority order, a lock-free modsim_hook_run, the sweep. */
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,8 +207,57 @@ no_memory:
 	return -ENOMEM;
 }
 
+/* Does a caller other than @self still read a snapshot taken in epoch @e or before? */
+static bool hook_readers_before(struct modsim_hook_state *hs, unsigned long e,
+				const struct modsim_cpu *self)
+{
+	for (unsigned int i = 0; i < hs->nreaders; i++) {
+		unsigned long r = atomic_load(&hs->readers[i].epoch);
+
+		if (r && r <= e && (!self || self->id != i))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * synchronize_net() at the end of nf_unregister_hook() (Linux 2.6 to 4.x,
+ * net/netfilter/core.c): wait until no caller can still hold a snapshot
+ * that was replaced in epoch @e or before, so none is left inside @owner's
+ * hook.  Only under a preset whose hooks take no per-call reference
+ * (owner-ref fops+symbol_get).  Passes MODSIM_PT_UNLOAD_WAIT before it
+ * waits, as every wait of an unload does; bounded by the unload timeout.
+ */
+static void hook_sync(struct modsim_hook_state *hs, struct modsim_mod *owner, unsigned long e)
+{
+	struct modsim_kernel *k = owner->k;
+	struct modsim_sched_waiter w = { .what = "hook unregister: callers in the chain" };
+	const struct modsim_cpu *self = modsim_cpu_peek(k);
+	uint64_t deadline = 0;
+
+	if (!hook_readers_before(hs, e, self))
+		return;
+	modsim_point_hit(k, MODSIM_PT_UNLOAD_WAIT, owner);
+	while (hook_readers_before(hs, e, self)) {
+		if (modsim_sched_controlled(k)) {
+			if (modsim_sched_wait(k, &w))
+				return;
+			continue;
+		}
+		if (!deadline)
+			deadline = modsim_now_ns() + (uint64_t)k->cfg.unload_timeout_ms * 1000000u;
+		if (modsim_now_ns() > deadline) {
+			modsim_err(-ETIMEDOUT, "unregister_hook %s: a caller stayed in the chain for %u ms",
+				   owner->name, k->cfg.unload_timeout_ms);
+			return;
+		}
+		sched_yield();
+	}
+}
+
 MODSIM_API int unregister_hook(struct hook_ops *ops)
 {
+	unsigned long retired = 0;
 	struct modsim_hook_state *hs;
 	struct modsim_mod *owner;
 	char *name = NULL;
@@ -228,12 +278,17 @@ MODSIM_API int unregister_hook(struct hook_ops *ops)
 		hs->n--;
 		memmove(&hs->chain[i], &hs->chain[i + 1], (hs->n - (size_t)i) * sizeof(*hs->chain));
 		hook_publish(hs, hook_snap_make(hs));
+		retired = atomic_load(&hs->epoch) - 1; /* the epoch the old chain was replaced in */
 	}
 	pthread_mutex_unlock(&hs->lock);
 	if (i < 0)
 		return modsim_err(-ENOENT, "unregister_hook %s: not registered",
 				  ops->name ? ops->name : "?");
 	free(name);
+	if (owner->k->noref_sync) {
+		hook_sync(hs, owner, retired);
+		modsim_exit_synced(owner, ops);
+	}
 	return 0;
 }
 
@@ -247,7 +302,7 @@ static __attribute__((noinline)) int hook_call(struct modsim_cpu *cpu, struct mo
 	volatile int r = HOOK_CONTINUE;
 	int err;
 
-	MODSIM_CALL(err, cpu, owner, MODSIM_SS_HOOK, "hook", r = ops->fn(ops, data));
+	MODSIM_CALL_OBJ(err, cpu, owner, MODSIM_SS_HOOK, "hook", ops, r = ops->fn(ops, data));
 	*ret = r;
 	return err;
 }

@@ -1,5 +1,6 @@
 /* Notifier chains: named chains made on first use, calls in priority order, the leak sweep. */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,14 @@ struct nb_chain {
 	struct nb_chain *next;
 	struct nb_entry *head; /* higher priority first, equal ones in registration order */
 	size_t n;
+	/*
+	 * Calls past their copy of the chain, by the parity of @phase when
+	 * they copied it: a synchronising unregister flips @phase and waits
+	 * for the old parity to drain (blocking_notifier_chain_unregister's
+	 * rwsem, atomic_notifier_chain_unregister's synchronize_rcu()).
+	 */
+	unsigned long calls[2];
+	unsigned long phase;
 	char name[];
 };
 
@@ -139,6 +148,52 @@ MODSIM_API int __register_notifier(struct module *owner, const char *chain,
 	return 0;
 }
 
+/*
+ * Wait until no call that copied @c before now is still running: what
+ * Linux's notifier unregisters do (kernel/notifier.c: synchronize_rcu() in
+ * atomic_notifier_chain_unregister, the rwsem of the blocking chains).
+ * Only under a preset whose notifier calls take no per-call reference
+ * (owner-ref fops+symbol_get).  Passes MODSIM_PT_UNLOAD_WAIT before it
+ * waits; bounded by the unload timeout.
+ */
+static void notifier_sync(struct modsim_notifier_state *ns, struct nb_chain *c,
+			  struct modsim_mod *owner)
+{
+	struct modsim_kernel *k = owner->k;
+	struct modsim_sched_waiter w = { .what = "notifier unregister: calls on the chain" };
+	uint64_t deadline = 0;
+	unsigned long old;
+	bool busy;
+
+	pthread_mutex_lock(&ns->lock);
+	old = c->phase++ & 1;
+	busy = c->calls[old] != 0;
+	pthread_mutex_unlock(&ns->lock);
+	if (!busy)
+		return;
+	modsim_point_hit(k, MODSIM_PT_UNLOAD_WAIT, owner);
+	for (;;) {
+		pthread_mutex_lock(&ns->lock);
+		busy = c->calls[old] != 0;
+		pthread_mutex_unlock(&ns->lock);
+		if (!busy)
+			return;
+		if (modsim_sched_controlled(k)) {
+			if (modsim_sched_wait(k, &w))
+				return;
+			continue;
+		}
+		if (!deadline)
+			deadline = modsim_now_ns() + (uint64_t)k->cfg.unload_timeout_ms * 1000000u;
+		if (modsim_now_ns() > deadline) {
+			modsim_err(-ETIMEDOUT, "unregister_notifier %s: a call stayed on the chain for %u ms",
+				   c->name, k->cfg.unload_timeout_ms);
+			return;
+		}
+		sched_yield();
+	}
+}
+
 MODSIM_API int unregister_notifier(const char *chain, struct notifier_block *nb)
 {
 	struct modsim_notifier_state *ns;
@@ -166,6 +221,10 @@ MODSIM_API int unregister_notifier(const char *chain, struct notifier_block *nb)
 
 	if (!e)
 		return modsim_err(-ENOENT, "unregister_notifier %s: block not on the chain", chain);
+	if (e->owner->k->noref_sync) {
+		notifier_sync(e->owner->k->notifier, e->chain, e->owner);
+		modsim_exit_synced(e->owner, nb);
+	}
 	free(e);
 	return 0;
 }
@@ -182,8 +241,8 @@ static __attribute__((noinline)) int notifier_call_one(struct modsim_cpu *cpu,
 	volatile int r = NOTIFY_DONE;
 	int err;
 
-	MODSIM_CALL(err, cpu, owner, MODSIM_SS_NOTIFIER, "notifier",
-		    r = nb->notifier_call(nb, action, data));
+	MODSIM_CALL_OBJ(err, cpu, owner, MODSIM_SS_NOTIFIER, "notifier", nb,
+			r = nb->notifier_call(nb, action, data));
 	*ret = r;
 	return err;
 }
@@ -197,6 +256,7 @@ MODSIM_API int modsim_notifier_call(struct modsim_kernel *k, const char *chain,
 	struct modsim_cpu *cpu;
 	struct nb_entry *e;
 	struct nb_chain *c;
+	unsigned long phase;
 	size_t n = 0;
 	bool adhoc;
 
@@ -226,6 +286,8 @@ MODSIM_API int modsim_notifier_call(struct modsim_kernel *k, const char *chain,
 		snap[n].owner = e->owner;
 		snap[n].nb = e->nb;
 	}
+	phase = c->phase & 1;
+	c->calls[phase]++;
 	pthread_mutex_unlock(&ns->lock);
 
 	for (size_t i = 0; i < n; i++) {
@@ -238,6 +300,9 @@ MODSIM_API int modsim_notifier_call(struct modsim_kernel *k, const char *chain,
 		if (ret & NOTIFY_STOP_MASK)
 			break;
 	}
+	pthread_mutex_lock(&ns->lock);
+	c->calls[phase]--;
+	pthread_mutex_unlock(&ns->lock);
 	modsim_cpu_call_end(cpu, adhoc);
 
 	if (snap != stack)

@@ -221,6 +221,17 @@ static bool timer_sync_locked(struct modsim_timer *kt)
 	return was;
 }
 
+/*
+ * After a sync of @kt (owner @m), outside ts->lock: an exit that makes it
+ * waited for every callback of @kt that had entered (exitcalls.c).  Not
+ * from @kt's own callback, which cannot wait for itself.
+ */
+static void timer_synced(struct modsim_mod *m, const struct modsim_timer *kt)
+{
+	if (timer_current != kt)
+		modsim_exit_synced(m, kt);
+}
+
 MODSIM_API int del_timer_sync(struct timer_list *t)
 {
 	struct modsim_timer *kt = t ? t->__kt : NULL;
@@ -231,6 +242,7 @@ MODSIM_API int del_timer_sync(struct timer_list *t)
 	pthread_mutex_lock(&kt->ts->lock);
 	was = timer_sync_locked(kt);
 	pthread_mutex_unlock(&kt->ts->lock);
+	timer_synced(kt->owner, kt);
 	return was;
 }
 
@@ -238,16 +250,19 @@ MODSIM_API int del_timer_sync(struct timer_list *t)
 MODSIM_API void timer_shutdown_sync(struct timer_list *t)
 {
 	struct modsim_timer *kt = t ? t->__kt : NULL;
+	struct modsim_mod *owner;
 	bool drop = false;
 
 	if (!kt)
 		return;
+	owner = kt->owner;
 	pthread_mutex_lock(&kt->ts->lock);
 	timer_sync_locked(kt);
 	if (kt->linked)
 		drop = timer_unlink(kt);
 	t->__kt = NULL;
 	pthread_mutex_unlock(&kt->ts->lock);
+	timer_synced(owner, kt); /* the address only: @kt may be freed below */
 	if (drop)
 		free(kt);
 }
@@ -283,12 +298,13 @@ static struct modsim_timer *timer_pick(struct modsim_timer_state *ts, uint64_t n
  */
 static __attribute__((noinline)) int timer_call(struct modsim_cpu *cpu,
 						struct modsim_mod *owner,
+						const struct modsim_timer *kt,
 						void (*fn)(struct timer_list *),
 						struct timer_list *t)
 {
 	int err;
 
-	MODSIM_CALL(err, cpu, owner, MODSIM_SS_TIMER, "timer", fn(t));
+	MODSIM_CALL_OBJ(err, cpu, owner, MODSIM_SS_TIMER, "timer", kt, fn(t));
 	return err;
 }
 
@@ -309,7 +325,7 @@ static int timer_fire(struct modsim_cpu *cpu, struct modsim_timer *kt)
 	modsim_point_hit(ts->k, MODSIM_PT_TIMER_AFTER_PICK, owner);
 	modsim_point_hit(ts->k, MODSIM_PT_CALL_AFTER_LOOKUP, owner);
 	timer_current = kt;
-	err = timer_call(cpu, owner, fn, t);
+	err = timer_call(cpu, owner, kt, fn, t);
 	timer_current = outer;
 
 	pthread_mutex_lock(&ts->lock);
