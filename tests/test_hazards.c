@@ -49,12 +49,30 @@
 	X(nounload,       "nounload",       S, U, S, S, S, S)       \
 	X(twoinit,        "twoinit",        U, S, U, U, U, S)       \
 	X(stopworld,      "stopworld",      S, S, S, U, S, U)       \
-	X(linux26,        "linux26",        S, S, S, S, S, S)       \
-	X(linux319,       "linux319",       S, S, S, S, S, S)       \
+	X(linux26,        "linux26",        S, U, S, U, S, S)       \
+	X(linux319,       "linux319",       S, U, S, U, S, S)       \
 	X(rcu,            "rcu",            S, S, S, S, S, S)       \
 	X(percpu_ref,     "percpu-ref",     S, S, S, S, S, S)       \
 	X(rundown,        "rundown",        S, S, S, S, S, S)       \
 	X(quiesce,        "quiesce",        U, U, U, U, S, S)
+
+/*
+ * linux26 and linux319 as their kernels were (docs/findings-history.md):
+ *   B unsafe: try_module_get() succeeds while COMING, since module_is_live()
+ *     is state != GOING (include/linux/module.h, 2.6.x and 3.19; "Currently
+ *     we *do* allow try_module_get() during init", Rusty Russell, 2003), and
+ *     a failed init goes GOING, synchronize_sched(), module_put(),
+ *     free_module() without waiting for the count (kernel/module.c,
+ *     sys_init_module in 2.6.x, do_init_module in 3.19): a device opened
+ *     while init ran is read after the free.
+ *   T unsafe: struct timer_list has no owner and __run_timers() takes no
+ *     module reference (kernel/timer.c, 2.6.x): a timer exit forgot fires
+ *     into freed code.
+ *   A and P stay safe for another reason: hooks take no reference
+ *     (nf_iterate(), net/netfilter/core.c, 2.6.x: "we don't need to hold
+ *     module reference here"), but exit's unregister synchronises
+ *     (nf_unregister_hook() ends in synchronize_net()).
+ */
 
 /*
  * Presets composed on the init axis (strategy_compose.c).  Derived from

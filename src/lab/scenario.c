@@ -32,8 +32,8 @@
  */
 struct scn_builtin {
 	const char *name, *hazard, *description;
-	const char *hazard_sched; /* under a controlled scheduler, when it differs */
 	const char *modules;
+	const char *device; /* the device workers open; NULL: the mix's default */
 	unsigned int hook, chrdev, notifier, symbol, session_ops;
 	enum scn_action action;
 	enum scn_order order;
@@ -62,22 +62,23 @@ static const struct scn_builtin builtins[] = {
 	{
 		.name = "half-init",
 		.hazard = "B",
-		.description = "halfinit fail_at=2 loaded over and over while workers run the hooks it registers",
-		.modules = "halfinit fail_at=2",
-		.hook = 1,
+		.description = "halfinit fail_at=2 loaded over and over (a as a hook, then as a device) while "
+			       "workers run the hooks and open the device it registers",
+		.modules = "halfinit fail_at=2; halfinit fail_at=2 chrdev=1",
+		.device = "halfinit",
+		.hook = 1, .chrdev = 1, .session_ops = 2,
 		.action = SCN_LOAD_FAIL, .order = SCN_REVERSE,
 		.amplify = "call.after_lookup:0.2:sleep:300,init.between_regs:1:sleep:200",
 	},
 	{
 		.name = "put-return",
-		.hazard = "P",
 		/*
-		 * Controlled, no window is widened over another, and the race
-		 * every hook call's first step has with the unload (A) is as
-		 * open as the put-then-return: inc, safe for P, is found
-		 * unsafe here for A.
+		 * Every hook call's first step races the unload (A) as well as
+		 * the put-then-return (P), in free runs and under a controlled
+		 * scheduler alike: a preset unsafe for A (inc) is unsafe here,
+		 * even where amplification makes P the likelier find.
 		 */
-		.hazard_sched = "A+P",
+		.hazard = "A+P",
 		.description = "selfcount loaded and unloaded while workers run its hook (a put before the return)",
 		.modules = "selfcount",
 		.hook = 1,
@@ -166,13 +167,10 @@ static const struct scn_builtin *builtin_find(const char *name)
 	return NULL;
 }
 
+/* One hazard set per scenario, free-running or controlled (kept for its callers). */
 MODSIM_API const char *modsim_scenario_hazard_sched(const char *scenario)
 {
-	const struct scn_builtin *b = builtin_find(scenario);
-
-	if (!b)
-		return NULL;
-	return b->hazard_sched ? b->hazard_sched : b->hazard;
+	return modsim_scenario_hazard(scenario);
 }
 
 MODSIM_API const char *modsim_scenario_hazard(const char *scenario)
@@ -292,6 +290,8 @@ int modsim_scenario_builtin(const char *name, struct modsim_scenario *out)
 	out->mix.symbol = b->symbol;
 	if (b->session_ops)
 		out->mix.session_ops = b->session_ops;
+	if (b->device)
+		snprintf(out->mix.device, sizeof(out->mix.device), "%s", b->device);
 	out->action = b->action;
 	out->unload_order = b->order;
 	if (b->init_timeout_ms)

@@ -102,7 +102,7 @@ static void text_print(FILE *f, const struct shown *sh, bool all)
 			modsim_strategy_axis(n, MODSIM_AXIS_UNLOAD),
 			modsim_strategy_axis(n, MODSIM_AXIS_OWNER_REF));
 	}
-	fputs("  owner-ref: which calls take the owner's reference per call: every call (the\n"
+	fputs("\n  owner-ref: which calls take the owner's reference per call: every call (the\n"
 	      "  post's option 1) or only file operations and symbol_get (Linux; hooks, notifier\n"
 	      "  blocks and timers rely on exit's unregister, which synchronises)\n", f);
 

@@ -120,6 +120,8 @@ MODSIM_API int __register_notifier(struct module *owner, const char *chain,
 	modsim_code_name((void *)nb->notifier_call, e->name, sizeof(e->name));
 	fresh->head = NULL;
 	fresh->n = 0;
+	fresh->calls[0] = fresh->calls[1] = 0;
+	fresh->phase = 0;
 	memcpy(fresh->name, chain, len + 1);
 
 	pthread_mutex_lock(&ns->lock);

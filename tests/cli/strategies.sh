@@ -86,8 +86,8 @@ expect_in "$tmp/md.out" "## Axes"
 run one 0 --strategy try+twoinit strategies
 expect_in "$tmp/one.out" "Presets: 1"
 expect_in "$tmp/one.out" "B safe: reserve fails before anything is visible"
-grep -Eq '^  try\+twoinit +two-stage +try count +refuse if busy$' "$tmp/one.out" ||
-	fail "try+twoinit is not two-stage / try count / refuse if busy on the axes"
+grep -Eq '^  try\+twoinit +two-stage +try count +refuse if busy +every call$' "$tmp/one.out" ||
+	fail "try+twoinit is not two-stage / try count / refuse if busy / every call on the axes"
 run sw 0 --strategy none+stopworld-init strategies --names
 [ "$(cat "$tmp/sw.out")" = "none+stopworld-init" ] || fail "--names of none+stopworld-init: $(cat "$tmp/sw.out")"
 

@@ -241,10 +241,9 @@ MODSIM_API const char *const *modsim_scenario_names(void);
 MODSIM_API const char *modsim_scenario_hazard(const char *scenario);
 
 /**
- * modsim_scenario_hazard_sched - the hazards a built-in scenario exercises
- * under a controlled scheduler, where no race window is widened over
- * another (put-return: "A+P"); the same as modsim_scenario_hazard() for the
- * others.
+ * modsim_scenario_hazard_sched - the same as modsim_scenario_hazard(): a
+ * scenario exercises the same hazards free-running and under a controlled
+ * scheduler (put-return is "A+P" in both).  Kept for its callers.
  */
 MODSIM_API const char *modsim_scenario_hazard_sched(const char *scenario);
 
