@@ -2,6 +2,7 @@
 #ifndef MODSIM_STATS_H
 #define MODSIM_STATS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -36,6 +37,15 @@ enum modsim_vkind {
 	MODSIM_V_MODULE_CRASH,    /* a live module faulted in its own code: a module bug, not a race */
 	MODSIM_V__COUNT
 };
+
+/**
+ * modsim_vkind_is_race - does a violation of kind @v count against the
+ * preset: use-after-unload, call-after-exit, deadlock?  A leaked
+ * registration is the module's omission and a module-crash the module's
+ * own fault (a live module, inside a guarded call into it): both are
+ * counted and attributed to the module, never part of a verdict.
+ */
+MODSIM_API bool modsim_vkind_is_race(enum modsim_vkind v);
 
 /** modsim_vkind_name - "use-after-unload", "call-after-exit", ... */
 MODSIM_API const char *modsim_vkind_name(enum modsim_vkind v);

@@ -66,6 +66,11 @@ MODSIM_API const char *modsim_subsys_name(enum modsim_subsys s)
 	return subsys_names[s];
 }
 
+MODSIM_API bool modsim_vkind_is_race(enum modsim_vkind v)
+{
+	return v == MODSIM_V_FAULT || v == MODSIM_V_CALL_AFTER_EXIT || v == MODSIM_V_DEADLOCK;
+}
+
 MODSIM_API const char *modsim_vkind_name(enum modsim_vkind v)
 {
 	if ((int)v < 0 || v >= MODSIM_V__COUNT)

@@ -443,8 +443,8 @@ void modsim_sched_violation(struct modsim_kernel *k, const struct modsim_violati
 	struct sched_thread *t = sched_self(k);
 	struct modsim_sched *s = k->sched;
 
-	if (!t || v->kind == MODSIM_V_LEAK)
-		return;
+	if (!t || !modsim_vkind_is_race(v->kind))
+		return; /* a leak or a live module's own crash ends no schedule */
 	pthread_mutex_lock(&s->lock);
 	if (atomic_load(&s->controlling) && !s->ending && s->end_pending == MODSIM_SEND_NONE &&
 	    !s->deadlock_reported) {

@@ -429,14 +429,14 @@ static void guard_record(struct modsim_guard *g)
 	size_t n;
 
 	/*
-	 * A fault in a generation whose teardown has not begun is the module's
-	 * own bug.  So is one in init or exit (loader calls) of the module
-	 * being loaded or unloaded: its teardown flag is set during exit.  A
-	 * loader call that hit some *other* generation already torn down is a
-	 * use-after-unload like any other.
+	 * A use-after-unload touches memory of a generation that was
+	 * released: GONE is set before its pages are closed (release.c), and
+	 * until then they are mapped and accessible.  So a fault attributed to
+	 * a generation not yet GONE is the module's own bug (a NULL read or
+	 * call, a write to its rodata), whatever phase it is in: inside init,
+	 * exit, or a call that exit waits for.
 	 */
-	if (!atomic_load_explicit(&hit->teardown, memory_order_acquire) ||
-	    (g->subsys == MODSIM_SS_LOADER && hit == g->owner))
+	if (atomic_load_explicit(&hit->state, memory_order_acquire) != MODSIM_STATE_GONE)
 		kind = MODSIM_V_MODULE_CRASH;
 	else
 		kind = MODSIM_V_FAULT;

@@ -84,7 +84,7 @@ MODSIM_API unsigned long modsim_run_violations(const struct modsim_run_result *r
 	unsigned long n = 0;
 
 	for (int v = 0; v < MODSIM_V__COUNT; v++)
-		if (v != MODSIM_V_LEAK)
+		if (modsim_vkind_is_race((enum modsim_vkind)v))
 			n += res->stats.violations[v];
 	return n;
 }
@@ -92,7 +92,7 @@ MODSIM_API unsigned long modsim_run_violations(const struct modsim_run_result *r
 MODSIM_API int modsim_run_first_kind(const struct modsim_run_result *res)
 {
 	for (int v = 0; v < MODSIM_V__COUNT; v++)
-		if (v != MODSIM_V_LEAK && res->stats.violations[v])
+		if (modsim_vkind_is_race((enum modsim_vkind)v) && res->stats.violations[v])
 			return v;
 	return -1;
 }
@@ -105,7 +105,7 @@ static bool log_is_race(const char *buf, size_t size)
 	char pat[64];
 
 	for (int v = 0; v < MODSIM_V__COUNT; v++) {
-		if (v == MODSIM_V_LEAK)
+		if (!modsim_vkind_is_race((enum modsim_vkind)v))
 			continue;
 		snprintf(pat, sizeof(pat), "modsim: %s:", modsim_vkind_name(v));
 		if (memmem(buf, size, pat, strlen(pat)))

@@ -215,13 +215,16 @@ static void print_text(FILE *f, const struct modsim_run_config *cfg,
 
 	fprintf(f, "violations: %lu", race);
 	for (int v = 0; v < MODSIM_V__COUNT; v++) {
-		if (!st->violations[v] || v == MODSIM_V_LEAK)
+		if (!st->violations[v] || !modsim_vkind_is_race((enum modsim_vkind)v))
 			continue;
 		fprintf(f, "%s%s %lu", sep, modsim_vkind_name(v), st->violations[v]);
 		sep = ", ";
 	}
 	if (sep[0] == ',')
 		fputc(')', f);
+	if (st->violations[MODSIM_V_MODULE_CRASH])
+		fprintf(f, "; module crashes (the module's own faults, not the preset's): %lu",
+			st->violations[MODSIM_V_MODULE_CRASH]);
 	if (race) {
 		fprintf(f, ", the first after ");
 		text_ns(f, res->first_violation_ns);
