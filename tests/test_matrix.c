@@ -175,7 +175,13 @@ static void test_modsim_matrix_predict_from_presets(void **state)
 	assert_string_equal(hz, "B");
 	assert_int_equal(modsim_matrix_predict("stopworld", "init-sleep", hz), MODSIM_PREDICT_UNSAFE);
 	assert_string_equal(hz, "S");
-	assert_int_equal(modsim_matrix_predict("inc", "put-return", hz), MODSIM_PREDICT_SAFE);
+	/* One hazard set, free or controlled: put-return races A as well as P. */
+	assert_int_equal(modsim_matrix_predict("inc", "put-return", hz), MODSIM_PREDICT_UNSAFE);
+	assert_string_equal(hz, "A+P");
+	assert_int_equal(modsim_matrix_predict_sched("inc", "put-return", MODSIM_SCHED_PCT, hz),
+			 MODSIM_PREDICT_UNSAFE);
+	assert_string_equal(hz, "A+P");
+	assert_int_equal(modsim_matrix_predict("self", "put-return", hz), MODSIM_PREDICT_SAFE);
 	/* mixed: unsafe when any hazard is. */
 	assert_int_equal(modsim_matrix_predict("nounload", "mixed", hz), MODSIM_PREDICT_UNSAFE);
 	assert_string_equal(hz, "mixed");

@@ -86,13 +86,18 @@ static void test_modsim_scenario_builtin_half_init_data(void **state)
 	struct modsim_scenario *s = &((struct fixture *)*state)->s;
 
 	assert_int_equal(modsim_scenario_builtin("half-init", s), 0);
-	assert_int_equal(s->nmods, 1);
+	/* a as a hook, then a as the device "halfinit" that workers open. */
+	assert_int_equal(s->nmods, 2);
 	assert_string_equal(s->mods[0].spec, "halfinit");
 	assert_int_equal(s->mods[0].nparams, 1);
 	assert_string_equal(s->mods[0].params[0], "fail_at=2");
+	assert_string_equal(s->mods[1].spec, "halfinit");
+	assert_int_equal(s->mods[1].nparams, 2);
+	assert_string_equal(s->mods[1].params[1], "chrdev=1");
 	assert_int_equal(s->action, SCN_LOAD_FAIL);
 	assert_true(s->mix.hook > 0);
-	assert_int_equal(s->mix.chrdev, 0);
+	assert_true(s->mix.chrdev > 0);
+	assert_string_equal(s->mix.device, "halfinit");
 	/* Its default amplification parses. */
 	struct modsim_amplify a[MODSIM_RUN_MAX_AMPLIFY];
 
