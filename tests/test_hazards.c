@@ -386,6 +386,42 @@ static void test_modsim_hazard_run_replays(void **state)
 	assert_true(ran > 0);
 }
 
+/*
+ * linux26 and linux319 as modelled (docs/findings-history.md), at the
+ * forced interleavings: B breaks through the device opened while init ran
+ * (the get succeeded while COMING, the failed init freed the module under
+ * that count), T through the timer exit forgot (no owner, nothing refuses
+ * the callback).  A hook stays safe: init's unregister waits for the
+ * caller in the chain.
+ */
+static void test_modsim_hazard_run_history_b_t(void **state)
+{
+	static const char *const presets[] = { "linux26", "linux319" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(presets) / sizeof(presets[0]); i++) {
+		struct modsim_hazard_outcome o;
+
+		assert_int_equal(modsim_hazard_run(presets[i], MODSIM_HZ_B, &o), 0);
+		assert_true(modsim_hazard_outcome_unsafe(&o, MODSIM_HZ_B));
+		assert_true(o.violations[MODSIM_V_FAULT] > 0);
+		assert_true(o.found);
+		assert_non_null(strstr(o.note, "halfinit gen 2 (chrdev op"));
+		assert_int_equal(o.rc, -ENODEV);
+		assert_int_equal(modsim_strategy_find(presets[i])->owner_ref, MODSIM_OWNER_REF_FOPS);
+		assert_string_equal(modsim_strategy_axis(presets[i], MODSIM_AXIS_OWNER_REF),
+				    "fops+symbol_get");
+
+		assert_int_equal(modsim_hazard_run(presets[i], MODSIM_HZ_T, &o), 0);
+		assert_true(modsim_hazard_outcome_unsafe(&o, MODSIM_HZ_T));
+		assert_true(o.violations[MODSIM_V_FAULT] > 0);
+		assert_int_equal(o.failed_gets, 0);
+		assert_non_null(strstr(o.note, "timer gen 1 (timer op timer"));
+		assert_int_equal(o.rc, 0);
+	}
+	assert_string_equal(modsim_strategy_axis("try", MODSIM_AXIS_OWNER_REF), "every call");
+}
+
 /* A harness run that cannot happen says why, and says it is not an outcome. */
 static void test_modsim_hazard_run_errors(void **state)
 {
@@ -410,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_modsim_strategy_compose_stopworld_init_stops_for_load),
 		cmocka_unit_test(test_modsim_strategy_axis_every_preset),
 		cmocka_unit_test(test_modsim_hazard_run_errors),
+		cmocka_unit_test(test_modsim_hazard_run_history_b_t),
 		PRESETS(ENTRIES)
 		COMPOSED(ENTRIES)
 		cmocka_unit_test(test_modsim_hazard_run_replays),
