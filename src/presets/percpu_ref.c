@@ -163,6 +163,11 @@ const struct modsim_strategy modsim_preset_percpu_ref = {
 		[MODSIM_HZ_L] = "an open file holds a count; unload waits for it (or resurrects and says EWOULDBLOCK)",
 		[MODSIM_HZ_S] = "nothing stops the world, so nothing can deadlock on it",
 	},
+	.sources = "get: percpu_ref_tryget_live() fails once __PERCPU_REF_DEAD is set; per-CPU counts until then "
+		   "(include/linux/percpu-refcount.h, 6.1)\n"
+		   "kill: percpu_ref_kill() switches to atomic mode before gathering the per-CPU counts and dropping the "
+		   "initial ref; \"There are no implied RCU grace periods between kill and release\" "
+		   "(include/linux/percpu-refcount.h, lib/percpu-refcount.c __percpu_ref_switch_to_atomic, 6.1)",
 	.priv_size = sizeof(struct pref_priv),
 	.enter = pref_get,
 	.exit = pref_put,

@@ -75,6 +75,11 @@ const struct modsim_strategy modsim_preset_quiesce = {
 		[MODSIM_HZ_L] = "the module counts its open files and vetoes (EBUSY) while one is open",
 		[MODSIM_HZ_S] = "nothing stops the world, so nothing can deadlock on it",
 	},
+	.sources = "veto: module_quiesce() sends MOD_QUIESCE to the module's event handler; EOPNOTSUPP or EINVAL count "
+		   "as yes, any other error is returned to the unloader; module_unload() sends MOD_UNLOAD "
+		   "(sys/kern/kern_module.c, FreeBSD)\n"
+		   "callers take no reference of their own here (owner-ref every call, with nothing to take): what the "
+		   "module answers is all that stands between a caller and the unload",
 	.priv_size = 0,
 	.enter = quiesce_enter,
 	.exit = quiesce_exit,

@@ -208,6 +208,12 @@ const struct modsim_strategy modsim_preset_rcu = {
 		[MODSIM_HZ_L] = "an open file holds a long-held count: unload is refused (EBUSY) until it is closed",
 		[MODSIM_HZ_S] = "nothing stops the world, so nothing can deadlock on it",
 	},
+	.sources = "callers: rcu_read_lock()/rcu_read_unlock() around the lookup and the call; unload: "
+		   "synchronize_rcu() waits for every read-side section that began before it (include/linux/rcupdate.h, "
+		   "6.1; liburcu's urcu.h is the implementation modsim runs)\n"
+		   "Linux's own unload rule is weaker: a failed init and delete_module call synchronize_rcu() "
+		   "(kernel/module/main.c do_init_module, 6.1) but wait for no read-side section a caller enters "
+		   "module code from; modsim's rcu puts every call in one (owner-ref every call)",
 	.priv_size = sizeof(struct rcu_priv),
 	.enter = rcu_enter,
 	.exit = rcu_exit,

@@ -112,6 +112,13 @@ const struct modsim_strategy modsim_preset_rundown = {
 		[MODSIM_HZ_L] = "an open file holds protection; unload waits for its release (NOWAIT: EWOULDBLOCK)",
 		[MODSIM_HZ_S] = "nothing stops the world, so nothing can deadlock on it",
 	},
+	.sources = "acquire: ExAcquireRundownProtection fails once rundown began; release: ExReleaseRundownProtection "
+		   "(wdm.h, Windows XP and later; learn.microsoft.com, windows-hardware/drivers/ddi/wdm)\n"
+		   "drain: ExWaitForRundownProtectionRelease grants no further protection and waits for every access "
+		   "already granted to finish, then the owner may delete the object (wdm.h)\n"
+		   "who calls it: the driver that accesses the shared object calls acquire and release itself; modsim "
+		   "applies it at every entry (owner-ref every call), which is what a driver doing so for all its "
+		   "callers' paths would get",
 	.priv_size = sizeof(struct rd_priv),
 	.enter = rd_acquire,
 	.exit = rd_release,
