@@ -24,7 +24,7 @@
 #include <modsim/strategy.h>
 #include <modsim/timer.h>
 
-#include "internal.h"
+#include "kernel/units.h"
 
 /* Failure bound of every wait; never orders threads. */
 #define WAIT_MS 5000u
