@@ -108,6 +108,16 @@ MODSIM_API void modsim_fput_escaped(FILE *f, const char *s)
 	escape(&k, s);
 }
 
+MODSIM_API const char *modsim_printable(const char *s)
+{
+	static __thread char buf[8][MODSIM_PRINTABLE_MAX];
+	static __thread unsigned int next;
+	char *b = buf[next++ % 8];
+
+	modsim_text_escape(b, MODSIM_PRINTABLE_MAX, s);
+	return b;
+}
+
 static bool shell_plain(const char *s)
 {
 	return *s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

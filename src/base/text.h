@@ -29,6 +29,17 @@ MODSIM_API size_t modsim_text_escape(char *buf, size_t len, const char *s);
 MODSIM_API void modsim_fput_escaped(FILE *f, const char *s);
 
 /**
+ * modsim_printable - modsim_text_escape() of @s in one of 8 buffers of this
+ * thread, used in turn: for a printf argument, valid until 8 more calls.
+ * An escaped form past MODSIM_PRINTABLE_MAX - 1 bytes is cut.
+ *
+ * Example:
+ *	printf("scenario %s\n", modsim_printable(s->name));
+ */
+#define MODSIM_PRINTABLE_MAX 2048
+MODSIM_API const char *modsim_printable(const char *s);
+
+/**
  * modsim_shell_quote - @s as one word a POSIX shell reads back as @s: as it
  * is when every byte is in [A-Za-z0-9_@%+=:,./-], else in single quotes
  * ('\'' for a quote), else, when @s holds bytes that modsim_text_escape()
