@@ -13,6 +13,7 @@
 
 #include <modsim/lab/matrix.h>
 
+#include "base/text.h"
 #include "kernel/units.h"
 #include "cli.h"
 
@@ -212,6 +213,8 @@ static int option(struct cmd *c, int opt, const char *arg)
 	case OPT_PLOT:
 		if (!*arg)
 			return usage(c, "--plot: empty file name");
+		if (modsim_text_has_control(arg))
+			return usage(c, "--plot: a control character in the file name");
 		c->plot = arg;
 		return 0;
 	case OPT_SHARD:
