@@ -394,7 +394,8 @@ static int finish(struct cmd *c, struct modsim_matrix_result *r, FILE *out, bool
 
 	/* Every violation the table reports comes with a line that replays one. */
 	if (!streamed && !c->no_hunt && (c->fmt == MODSIM_FMT_TEXT || c->fmt == MODSIM_FMT_JSON) &&
-	    modsim_matrix_hunt(r, MODSIM_MATRIX_HUNT_MAX)) {
+	    modsim_matrix_hunt(r, MODSIM_MATRIX_HUNT_MAX,
+			       !strcmp(c->name, "merge") ? MODSIM_MATRIX_HUNT_NO_FILES : 0)) {
 		fprintf(c->err, "modsim %s: searching replays: %s\n", c->name, modsim_last_error());
 		return 1;
 	}

@@ -49,6 +49,8 @@ static char *replay_line(const struct modsim_matrix_result *r, unsigned int row,
 		if (cell->hunted)
 			fprintf(f, "none of %u controlled schedules found one; ",
 				MODSIM_MATRIX_HUNT_MAX);
+		else if (cell->no_hunt_file)
+			fputs("not searched: merge loads no strategy .so or scenario file named in its input; ", f);
 		else
 			fputs("no controlled schedule searched (--no-hunt); ", f);
 		modsim_fput_shell_word(f, prog);

@@ -129,6 +129,19 @@ timeout 60 "$modsim" run --replay "$tok" --scenario ./one.ini >out 2>err
 status=$?
 [ "$status" -eq 0 ] || fail "run --replay TOKEN --scenario ./one.ini: exit $status: $(cat err)"
 
+# merge searches replays by running trials: never of a strategy .so or scenario file its input names.
+timeout 120 "$modsim" matrix --strategies none --scenarios unload-race --trials 1 --duration 0.05 \
+	--workers 1 --jsonl >m0.jsonl 2>err || fail "matrix --jsonl: $(cat err)"
+sed "s|\"strategy\":\"none\"|\"strategy\":\"$so\"|" m0.jsonl >so.jsonl
+MODSIM_CTOR_MARK=$tmp/PWNED timeout 60 "$modsim" merge so.jsonl >out 2>err
+status=$?
+[ "$status" -eq 0 ] || fail "merge of trial lines naming a .so: exit $status: $(cat err)"
+no_pwned "merge of trial lines naming a .so"
+if grep -q "found a violation" out; then
+	grep -q "not searched: merge loads no strategy .so" out ||
+		fail "merge of trial lines naming a .so: no word on the replay not searched: $(grep -A2 '^replay' out)"
+fi
+
 # --- Item 4: names from files reach the terminal escaped; copy-paste lines are shell-quoted.
 esc=$(printf '\033')
 scn=$(printf 'my \033[31mred\033[0m scn.ini')
