@@ -320,8 +320,7 @@ static void shell_error(struct shell *sh)
 	fflush(sh->err);
 }
 
-/* Tokenise @line in place; a word starting with '#' ends it.  -1: too many words. */
-static int shell_split(char *line, char **argv)
+int modsim_shell_split(char *line, char **argv, int max)
 {
 	char *save = NULL, *w;
 	int argc = 0;
@@ -329,7 +328,7 @@ static int shell_split(char *line, char **argv)
 	for (w = strtok_r(line, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {
 		if (w[0] == '#')
 			break;
-		if (argc == SHELL_MAX_ARGS)
+		if (argc == max)
 			return -1;
 		argv[argc++] = w;
 	}
@@ -341,7 +340,7 @@ static void shell_line(struct shell *sh, char *line)
 	char *argv[SHELL_MAX_ARGS + 1];
 	bool expect_fail = false;
 	enum shell_result r;
-	int argc = shell_split(line, argv);
+	int argc = modsim_shell_split(line, argv, SHELL_MAX_ARGS);
 
 	if (argc == 0)
 		return;
