@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <modsim/lab/matrix.h>
 
+#include "base/lines.h"
 #include "base/text.h"
 #include "kernel/units.h"
 #include "cli.h"
@@ -494,18 +494,17 @@ int cmd_merge(int argc, char **argv, FILE *out, FILE *err)
 	}
 	for (i = optind; i < argc; i++) {
 		bool std = !strcmp(argv[i], "-");
-		FILE *in = std ? stdin : fopen(argv[i], "r");
-		struct stat st;
-		int e;
+		int e = 0;
+		FILE *in = std ? stdin : modsim_fopen_regular(argv[i], &e);
 
-		if (!in) {
-			fprintf(err, "modsim merge: cannot open %s: %s\n", argv[i], strerror(errno));
+		if (e == -EINVAL) {
+			fprintf(err, "modsim merge: %s: not a regular file (give - to read standard input)\n",
+				modsim_printable(argv[i]));
 			goto free_all;
 		}
-		if (!std && (fstat(fileno(in), &st) || !S_ISREG(st.st_mode))) {
-			fprintf(err, "modsim merge: %s: not a regular file (give - to read standard input)\n",
-				argv[i]);
-			fclose(in);
+		if (!in) {
+			fprintf(err, "modsim merge: cannot open %s: %s\n", modsim_printable(argv[i]),
+				strerror(-e));
 			goto free_all;
 		}
 		e = modsim_matrix_read_jsonl(in, std ? "(standard input)" : argv[i], r);

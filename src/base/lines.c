@@ -1,5 +1,8 @@
 /* modsim_read_line: one line at a time, never more than the caller's buffer holds. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/lines.h"
 
@@ -26,4 +29,30 @@ MODSIM_API int modsim_read_line(FILE *f, char *buf, size_t cap, size_t *len)
 	if (c == EOF && ferror(f))
 		return -EIO;
 	return c == EOF && !n ? 0 : 1;
+}
+
+MODSIM_API FILE *modsim_fopen_regular(const char *path, int *err)
+{
+	struct stat st;
+	FILE *f;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		*err = -errno;
+		return NULL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		*err = -EINVAL;
+		return NULL;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	f = fdopen(fd, "r");
+	if (!f) {
+		*err = -errno;
+		close(fd);
+		return NULL;
+	}
+	*err = 0;
+	return f;
 }

@@ -31,4 +31,15 @@
  */
 MODSIM_API int modsim_read_line(FILE *f, char *buf, size_t cap, size_t *len);
 
+/**
+ * modsim_fopen_regular - fopen(@path, "r"), but only for a regular file:
+ * a FIFO, a device (/dev/zero) or a directory is refused without blocking
+ * on it and without reading from it.
+ * @path: the file
+ * @err:  set to 0, -errno from open(), or -EINVAL (not a regular file)
+ *
+ * Return: the stream, or NULL with *@err set.
+ */
+MODSIM_API FILE *modsim_fopen_regular(const char *path, int *err);
+
 #endif /* MODSIM_BASE_LINES_H */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/lines.h"
 #include "lab/scenario.h"
 
 #include "kernel/units.h"
@@ -361,15 +362,15 @@ int modsim_scenario_load_file(const char *path, struct modsim_scenario *out)
 	if (slash == path)
 		snprintf(sf.dir, sizeof(sf.dir), "/");
 
-	sf.f = fopen(path, "r");
-	if (!sf.f) {
-		e = errno;
-		return modsim_err(e == ENOENT ? -ENOENT : -e, "scenario %s: cannot open: %s", path,
-				  strerror(e));
-	}
-	if (fstat(fileno(sf.f), &st) || !S_ISREG(st.st_mode)) {
-		fclose(sf.f);
+	sf.f = modsim_fopen_regular(path, &e);
+	if (e == -EINVAL)
 		return modsim_err(-EINVAL, "scenario %s: not a regular file", path);
+	if (!sf.f)
+		return modsim_err(e, "scenario %s: cannot open: %s", path, strerror(-e));
+	if (fstat(fileno(sf.f), &st)) {
+		e = -errno;
+		fclose(sf.f);
+		return modsim_err(e, "scenario %s: %s", path, strerror(-e));
 	}
 	if (st.st_size > SCN_FILE_MAX) {
 		fclose(sf.f);

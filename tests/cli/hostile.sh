@@ -67,6 +67,14 @@ timeout 20 "$modsim" merge long.jsonl >out 2>err
 status=$?
 check "merge: a 20000-byte line" 1 "long.jsonl:1: a line longer than 8192 bytes"
 mkdir adir
+# A FIFO nobody writes to: refused at once, not waited on.
+mkfifo fifo.ini
+timeout 20 "$modsim" run --strategy inc --scenario ./fifo.ini "${quick[@]}" >out 2>err
+status=$?
+check "run --scenario FIFO" 2 "fifo.ini: not a regular file"
+timeout 20 "$modsim" merge fifo.ini >out 2>err
+status=$?
+check "merge FIFO" 1 "fifo.ini: not a regular file"
 timeout 20 "$modsim" merge adir >out 2>err
 status=$?
 check "merge a directory" 1 "adir: not a regular file"
