@@ -14,6 +14,7 @@
 #include "shell.h"
 
 #include "base/lines.h"
+#include "base/text.h"
 #include "kernel/units.h"
 
 #define SHELL_MAX_ARGS 64
@@ -316,7 +317,7 @@ static enum shell_result shell_dispatch(struct shell *sh, int argc, char **argv)
 
 static void shell_error(struct shell *sh)
 {
-	fprintf(sh->err, "modsim: line %lu: %s\n", sh->line, sh->msg);
+	fprintf(sh->err, "modsim: line %lu: %s\n", sh->line, modsim_printable(sh->msg));
 	fflush(sh->err);
 }
 
@@ -360,7 +361,8 @@ static void shell_line(struct shell *sh, char *line)
 		sh->any_usage = true;
 		shell_error(sh);
 	} else if (expect_fail && r == SHELL_FAILED) {
-		fprintf(sh->out, "line %lu: failed as expected: %s\n", sh->line, sh->msg);
+		fprintf(sh->out, "line %lu: failed as expected: %s\n", sh->line,
+			modsim_printable(sh->msg));
 	} else if (expect_fail) {
 		sh->any_failed = true;
 		snprintf(sh->msg, sizeof(sh->msg), "'%s' succeeded, but '!' expected it to fail",

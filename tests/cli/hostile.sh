@@ -92,6 +92,11 @@ timeout 20 "$modsim" shell nul.txt >out 2>err
 status=$?
 check "a NUL byte in a shell line" 1 "line 1: a NUL byte in the line"
 grep -q '^hello ' out && fail "the shell ran lines after the NUL byte: $(cat out)"
+printf 'ls\033[2Jmod\n' >esc.txt
+timeout 20 "$modsim" shell esc.txt >out 2>err
+status=$?
+check "a shell line with an escape sequence" 2 "line 1: unknown command 'ls\\x1b[2Jmod'"
+grep -q "$(printf '\033')" err && fail "the shell printed an escape sequence: $(cat -v err)"
 { printf 'lsmod #'; head -c 5000 /dev/zero | tr '\0' 'x'; printf '\n'; } >longline.txt
 timeout 20 "$modsim" shell longline.txt >out 2>err
 status=$?
