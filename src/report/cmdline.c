@@ -7,6 +7,12 @@
 #include "lab/scenario.h"
 #include "report/cmdline.h"
 
+MODSIM_API void modsim_fput_command(FILE *f, const char *command)
+{
+	modsim_fput_shell_word(f, modsim_progname());
+	fprintf(f, " %s", command);
+}
+
 MODSIM_API void modsim_fput_opt(FILE *f, const char *opt, const char *value)
 {
 	fprintf(f, " %s ", opt);
@@ -16,8 +22,7 @@ MODSIM_API void modsim_fput_opt(FILE *f, const char *opt, const char *value)
 MODSIM_API void modsim_fput_replay_cmd(FILE *f, const char *token, const char *strategy,
 				       const char *scenario)
 {
-	modsim_fput_shell_word(f, modsim_progname());
-	fputs(" run", f);
+	modsim_fput_command(f, "run");
 	modsim_fput_opt(f, "--replay", token);
 	if (strategy && strchr(strategy, '/'))
 		modsim_fput_opt(f, "--strategy", strategy);

@@ -7,6 +7,13 @@
 #include <modsim/compiler.h>
 
 /**
+ * modsim_fput_command - "PROGRAM COMMAND", the start of every command line
+ * modsim prints for copy and paste: PROGRAM is modsim_progname() (the
+ * binary as invoked), shell-quoted.
+ */
+MODSIM_API void modsim_fput_command(FILE *f, const char *command);
+
+/**
  * modsim_fput_opt - " OPT VALUE" with @value quoted for a shell
  * (modsim_shell_quote()): a name from a file or token cannot break the
  * line or become a command.

@@ -146,8 +146,7 @@ static void text_repeat(FILE *f, const struct modsim_matrix_result *r)
 	struct modsim_matrix_config *def = malloc(sizeof(*def));
 
 	fputs("repeat: ", f);
-	modsim_fput_shell_word(f, modsim_progname());
-	fputs(" matrix", f);
+	modsim_fput_command(f, "matrix");
 	if (def) {
 		modsim_matrix_config_default(def);
 		repeat_list(f, "--strategies", c->strategies, c->nstrategies, def->strategies,
@@ -310,8 +309,7 @@ static void text_mismatch_line(FILE *out, const struct modsim_matrix_result *r, 
 		fputc(')', f);
 		goto print;
 	}
-	modsim_fput_shell_word(f, modsim_progname());
-	fputs(" run", f);
+	modsim_fput_command(f, "run");
 	modsim_fput_opt(f, "--strategy", t->strategy);
 	modsim_fput_opt(f, "--scenario", t->scenario);
 	if (!strcmp(t->sched, "off"))

@@ -22,7 +22,6 @@ static char *replay_line(const struct modsim_matrix_result *r, unsigned int row,
 	const struct modsim_matrix_config *c = &r->cfg;
 	const struct modsim_matrix_cell *cell = &r->cell[(size_t)row * c->nscenarios + col];
 	const struct modsim_matrix_trial *t;
-	const char *prog = modsim_progname();
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -38,8 +37,7 @@ static char *replay_line(const struct modsim_matrix_result *r, unsigned int row,
 	if (cell->replay) {
 		modsim_fput_replay_cmd(f, cell->replay, t->strategy, t->scenario);
 	} else if (strcmp(t->sched, "off")) {
-		modsim_fput_shell_word(f, prog);
-		fputs(" run", f);
+		modsim_fput_command(f, "run");
 		modsim_fput_opt(f, "--strategy", t->strategy);
 		modsim_fput_opt(f, "--scenario", t->scenario);
 		fprintf(f, " --workers %u --seed %" PRIu64, t->workers, t->seed);
@@ -53,8 +51,7 @@ static char *replay_line(const struct modsim_matrix_result *r, unsigned int row,
 			fputs("not searched: merge loads no strategy .so or scenario file named in its input; ", f);
 		else
 			fputs("no controlled schedule searched (--no-hunt); ", f);
-		modsim_fput_shell_word(f, prog);
-		fputs(" run", f);
+		modsim_fput_command(f, "run");
 		modsim_fput_opt(f, "--strategy", t->strategy);
 		modsim_fput_opt(f, "--scenario", t->scenario);
 		fprintf(f, " --workers %u --duration %g --seed %" PRIu64 " repeats the trial (not exactly: it runs free)",

@@ -175,8 +175,7 @@ static void text_repeat(FILE *f, const struct modsim_run_config *cfg, const stru
 	if (cfg->sched == MODSIM_SCHED_REPLAY)
 		return; /* the replay line says it all */
 	fputs("repeat: ", f);
-	modsim_fput_shell_word(f, modsim_progname());
-	fputs(" run", f);
+	modsim_fput_command(f, "run");
 	modsim_fput_opt(f, "--strategy", cfg->strategy);
 	modsim_fput_opt(f, "--scenario", cfg->scenario);
 	fprintf(f, " --workers %u", cfg->workers);
