@@ -39,7 +39,7 @@ no_pwned() {
 
 quick=(--workers 1 --cycles 2 --no-amplify --seed 1)
 
-# --- Item 2: a file in the current directory does not shadow a built-in.
+# --- a file in the current directory does not shadow a built-in.
 printf '[module]\nname = %s\n' "$build/tests/strategies/ctormark.so" >unload-race
 MODSIM_CTOR_MARK=$tmp/PWNED timeout 60 "$modsim" run --strategy inc --scenario unload-race "${quick[@]}" >out 2>err
 status=$?
@@ -52,7 +52,7 @@ status=$?
 check "a scenario file named without a path" 2 "give ./mine"
 rm -f unload-race mine
 
-# --- Item 10: endless input is bounded; non-regular files are refused.
+# --- endless input is bounded; non-regular files are refused.
 timeout 20 "$modsim" run --strategy inc --scenario /dev/zero "${quick[@]}" >out 2>err
 status=$?
 check "run --scenario /dev/zero" 2 "/dev/zero: not a regular file"
@@ -79,7 +79,7 @@ timeout 20 "$modsim" merge adir >out 2>err
 status=$?
 check "merge a directory" 1 "adir: not a regular file"
 
-# --- Item 11: a directory, a read error or a NUL byte is an error, not the end of input.
+# --- a directory, a read error or a NUL byte is an error, not the end of input.
 timeout 20 "$modsim" shell adir >out 2>err
 status=$?
 check "shell DIR" 1 "adir: a directory"
@@ -102,7 +102,7 @@ timeout 20 "$modsim" shell longline.txt >out 2>err
 status=$?
 check "a 5000-byte shell line" 1 "line 1: a line longer than 4095 bytes"
 
-# --- Item 3: a replay token that names a strategy .so does not make modsim load it.
+# --- a replay token that names a strategy .so does not make modsim load it.
 so=$build/tests/strategies/ctormark.so
 [ -f "$so" ] || fail "$so was not built"
 timeout 60 "$modsim" run --strategy "$so" --scenario unload-race --sched pct --seed 1 --workers 1 --steps 300 >out 2>err
@@ -155,7 +155,7 @@ if grep -q "found a violation" out; then
 		fail "merge of trial lines naming a .so: no word on the replay not searched: $(grep -A2 '^replay' out)"
 fi
 
-# --- Item 4: names from files reach the terminal escaped; copy-paste lines are shell-quoted.
+# --- names from files reach the terminal escaped; copy-paste lines are shell-quoted.
 esc=$(printf '\033')
 scn=$(printf 'my \033[31mred\033[0m scn.ini')
 printf '[scenario]\nhazard = A\033]0;title\007\n[module]\nname = hello\n[workers]\nhook = 1\n' >"$scn"
@@ -177,7 +177,7 @@ status=$?
 grep -qF 'scenario ./my \x1b[31mred\x1b[0m scn.ini' out2 || fail "the pasted repeat line ran something else: $(head -1 out2)"
 no_pwned "the pasted repeat line"
 
-# --- Item 1 (and issue 13's readable plots): no string from input becomes a gnuplot command.
+# --- Plots: no string from input becomes a gnuplot command.
 if command -v gnuplot >/dev/null 2>&1; then
 	pngstat() { python3 "$here/pngstat.py" "$1"; }
 	# Every line of a kept script outside its datablocks is modsim's own: no name, no PWNED.
