@@ -14,8 +14,7 @@
 
 static const char shrink_usage[] =
 	"usage: modsim shrink TOKEN [--strategy PATH] [--scenario PATH] [--max-runs N] [--json]\n"
-	"                           [--trace FILE.json]\n"
-	"                    [--timeline FILE.svg]\n"
+	"                    [--trace FILE.json] [--timeline FILE.svg]\n"
 	"\n"
 	"Replay the schedule TOKEN (from 'modsim run --sched ...'), then search\n"
 	"for a shorter one that still ends on the same kind of violation: fewer\n"

@@ -7,10 +7,10 @@
 #include "lab/scenario.h"
 #include "report/cmdline.h"
 
+/* modsim_progname() is already a shell word: its setter quotes it (modsim_set_progname). */
 MODSIM_API void modsim_fput_command(FILE *f, const char *command)
 {
-	modsim_fput_shell_word(f, modsim_progname());
-	fprintf(f, " %s", command);
+	fprintf(f, "%s %s", modsim_progname(), command);
 }
 
 MODSIM_API void modsim_fput_opt(FILE *f, const char *opt, const char *value)

@@ -9,7 +9,7 @@
 /**
  * modsim_fput_command - "PROGRAM COMMAND", the start of every command line
  * modsim prints for copy and paste: PROGRAM is modsim_progname() (the
- * binary as invoked), shell-quoted.
+ * binary as invoked, quoted for a shell by whoever set it).
  */
 MODSIM_API void modsim_fput_command(FILE *f, const char *command);
 
