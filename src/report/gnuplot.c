@@ -15,7 +15,7 @@
 #include "base/text.h"
 #include "report/gnuplot.h"
 
-#include "internal.h"
+#include "kernel/units.h"
 
 extern char **environ;
 

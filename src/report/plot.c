@@ -8,9 +8,8 @@
 #include <modsim/lab/matrix.h>
 
 #include "report/gnuplot.h"
-#include "kernel/units.h"
 
-#include "internal.h"
+#include "kernel/units.h"
 
 #define PLOT_WIDTH 1400
 #define PLOT_HEIGHT 1300

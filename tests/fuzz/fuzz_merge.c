@@ -4,7 +4,7 @@
 
 #include <modsim/lab/matrix.h>
 
-#include "internal.h"
+#include "kernel/units.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

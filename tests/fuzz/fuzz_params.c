@@ -11,7 +11,7 @@
 
 #include "lab/scenario.h"
 
-#include "internal.h"
+#include "kernel/units.h"
 
 #define MAX_PARAMS 16
 

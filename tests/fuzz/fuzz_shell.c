@@ -6,7 +6,7 @@
 #include "base/lines.h"
 #include "shell.h"
 
-#include "internal.h"
+#include "kernel/units.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -5,7 +5,7 @@
 
 #include <modsim/lab/sched.h>
 
-#include "internal.h"
+#include "kernel/units.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
