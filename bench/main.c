@@ -115,8 +115,12 @@ int main(int argc, char **argv)
 		break;
 	}
 	fflush(stdout);
-	if (o.plot && !bench_plot(&r, o.plot))
-		bench_progress(&o, "plot written to %s", o.plot);
+	if (o.plot) {
+		if (bench_plot(&r, o.plot))
+			nfail++; /* the message is written */
+		else
+			bench_progress(&o, "plot written to %s", o.plot);
+	}
 	bench_results_free(&r);
 	return nfail ? 1 : 0;
 }

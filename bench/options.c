@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "base/text.h"
 #include "bench_config.h"
 
 #define DEFAULT_LOOPS 1000000ul
@@ -243,6 +244,8 @@ int bench_opts_parse(int argc, char **argv, struct bench_opts *o)
 				return -1;
 			if (!*o->plot)
 				return bad("--plot wants a file name%s%s", "", "");
+			if (modsim_text_has_control(o->plot))
+				return bad("--plot: a control character in the file name%s%s", "", "");
 		} else if (is_opt(a, "--module")) {
 			if (!(v = value_of(argc, argv, &i, "--module")))
 				return -1;

@@ -2,30 +2,25 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "bench.h"
+#include "base/text.h"
+#include "report/gnuplot.h"
 
-/* Is there an executable gnuplot on $PATH? */
-static bool have_gnuplot(void)
-{
-	const char *path = getenv("PATH");
-	char dir[PATH_MAX], file[PATH_MAX + 16];
-
-	while (path && *path) {
-		size_t n = strcspn(path, ":");
-
-		snprintf(dir, sizeof(dir), "%.*s", (int)n, path);
-		snprintf(file, sizeof(file), "%s/gnuplot", n ? dir : ".");
-		if (!access(file, X_OK))
-			return true;
-		path += n;
-		if (*path == ':')
-			path++;
-	}
-	return false;
-}
+/*
+ * One colour and one point type per series, none repeated: 20 colours far
+ * enough apart, the 15 distinct point shapes of gnuplot's cairo terminals
+ * and then letters.  Names reach gnuplot as data (the header line of each
+ * series' block, read by columnheader()), never as script text.
+ */
+static const char *const colours[] = {
+	"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+	"#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
+	"#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363", "#000000",
+};
+#define NCOLOURS (sizeof(colours) / sizeof(colours[0]))
+#define NSHAPES 15
+static const char letters[] = "ABCDEFGHJKLMNPQRSTUVWXYZ";
 
 /* Is @name already among the first @n series (so it gets one line only)? */
 static bool seen(const struct bench_results *r, size_t n, const struct bench_series *s)
@@ -47,20 +42,61 @@ static bool plotted(const struct bench_series *s)
 	return !s->baseline || plotted_baseline(s);
 }
 
+/* The machine's name for the title: letters, digits and a few marks; anything else is '?'. */
+static void title_text(FILE *g, const char *s)
+{
+	for (; *s; s++)
+		fputc(strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ()@._,:+-/", *s) ?
+			      *s : '?', g);
+}
+
+/* Every plotted series as one block of the datablock $d. */
+static void data(FILE *g, const struct bench_results *r)
+{
+	size_t n = 0;
+
+	fputs("$d << EOD\n", g);
+	for (size_t i = 0; i < r->nseries; i++) {
+		const struct bench_series *s = &r->series[i];
+		char title[BENCH_NAME_MAX + 16];
+
+		if (!plotted(s) || seen(r, i, s))
+			continue;
+		fputs(n ? "\n\n" : "", g);
+		snprintf(title, sizeof(title), "%s%s", s->baseline ? "baseline " : "", s->name);
+		fputs("threads\tns\t", g);
+		modsim_gnuplot_field(g, title);
+		fputc('\n', g);
+		for (size_t t = 0; t < r->o->nthreads; t++) {
+			const struct bench_series *p =
+				bench_series_find(r, s->name, s->baseline, r->o->threads[t]);
+
+			if (p)
+				fprintf(g, "%u\t%.4f\n", p->threads, p->s.med);
+		}
+		n++;
+	}
+	fputs("EOD\n", g);
+}
+
 static void script(FILE *g, const struct bench_results *r, const char *png)
 {
-	bool first = true;
+	size_t k = 0;
 
 	fprintf(g, "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) "
-		   "{ set terminal pngcairo size 1000,650 } else { set terminal png size 1000,650 }\n");
-	fprintf(g, "set output '%s'\n", png);
-	fprintf(g, "set title 'modsim-bench: caller cost per call (median of %u runs), %s'\n",
-		r->o->runs, r->machine.cpu);
+		   "{ set terminal pngcairo size 1000,650 noenhanced } "
+		   "else { set terminal png size 1000,650 noenhanced }\n");
+	modsim_gnuplot_output(g, png);
+	fputs("set datafile separator \"\\t\"\n", g);
+	data(g, r);
+	fprintf(g, "set title 'modsim-bench: caller cost per call (median of %u runs), ", r->o->runs);
+	title_text(g, r->machine.cpu);
+	fputs("'\n", g);
 	fprintf(g, "set xlabel 'threads'\nset ylabel 'ns per call (log scale)'\nset logscale y\n");
 	fprintf(g, "set key outside right\nset grid\nset xtics (");
 	for (size_t i = 0; i < r->o->nthreads; i++)
 		fprintf(g, "%s%u", i ? ", " : "", r->o->threads[i]);
-	fprintf(g, ")\nset offsets 0.2, 0.2, 0, 0\n");
+	fprintf(g, ")\nset offsets 0.2, 0.2, 0, 0\nset pointsize 1.3\n");
 
 	fprintf(g, "plot ");
 	for (size_t i = 0; i < r->nseries; i++) {
@@ -68,57 +104,50 @@ static void script(FILE *g, const struct bench_results *r, const char *png)
 
 		if (!plotted(s) || seen(r, i, s))
 			continue;
-		fprintf(g, "%s'-' using 1:2 with linespoints %s title '%s%s'", first ? "" : ", ",
-			s->baseline ? "dashtype 2 linewidth 2" : "linewidth 1.5",
-			s->baseline ? "baseline " : "", s->name);
-		first = false;
+		fprintf(g, "%s$d index %zu using 1:2 with linespoints lc rgb \"%s\" ", k ? ", \\\n  " : "",
+			k, colours[k % NCOLOURS]);
+		if (k < NSHAPES)
+			fprintf(g, "pt %zu", k + 1);
+		else
+			fprintf(g, "pt \"%c\"", letters[(k - NSHAPES) % (sizeof(letters) - 1)]);
+		fprintf(g, " %s title columnheader(3)",
+			s->baseline ? "dashtype 2 linewidth 2" : "linewidth 1.5");
+		k++;
 	}
 	fputc('\n', g);
-	for (size_t i = 0; i < r->nseries; i++) {
-		const struct bench_series *s = &r->series[i];
-
-		if (!plotted(s) || seen(r, i, s))
-			continue;
-		for (size_t t = 0; t < r->o->nthreads; t++) {
-			const struct bench_series *p =
-				bench_series_find(r, s->name, s->baseline, r->o->threads[t]);
-
-			if (p)
-				fprintf(g, "%u %.4f\n", p->threads, p->s.med);
-		}
-		fprintf(g, "e\n");
-	}
 }
 
 int bench_plot(const struct bench_results *r, const char *png)
 {
+	char *text = NULL;
+	size_t len = 0;
 	FILE *g;
-	int status;
+	int err;
 
 	if (!r->nseries) {
-		fprintf(stderr, "modsim-bench: --plot %s: nothing was measured; no plot\n", png);
+		fprintf(stderr, "modsim-bench: --plot %s: nothing was measured; no plot\n",
+			modsim_printable(png));
 		return -1;
 	}
-	if (strchr(png, '\'')) {
-		fprintf(stderr, "modsim-bench: --plot %s: a quote in the file name; no plot\n", png);
+	if (modsim_gnuplot_check_output(png)) {
+		fprintf(stderr, "modsim-bench: --plot: %s\n", modsim_last_error());
 		return -1;
 	}
-	if (!have_gnuplot()) {
-		fprintf(stderr, "modsim-bench: --plot %s: gnuplot not found on PATH; skipping the plot "
-				"(apt-get install gnuplot-nox)\n", png);
-		return -1;
-	}
-	fflush(NULL);
-	g = popen("gnuplot", "w");
+	g = open_memstream(&text, &len);
 	if (!g) {
-		fprintf(stderr, "modsim-bench: --plot %s: cannot run gnuplot: %s\n", png,
-			strerror(errno));
+		fprintf(stderr, "modsim-bench: --plot %s: out of memory\n", modsim_printable(png));
 		return -1;
 	}
 	script(g, r, png);
-	status = pclose(g);
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		fprintf(stderr, "modsim-bench: --plot %s: gnuplot failed (status %d)\n", png, status);
+	if (fclose(g)) {
+		free(text);
+		fprintf(stderr, "modsim-bench: --plot %s: out of memory\n", modsim_printable(png));
+		return -1;
+	}
+	err = modsim_gnuplot_run(text, len, png);
+	free(text);
+	if (err) {
+		fprintf(stderr, "modsim-bench: --plot: %s\n", modsim_last_error());
 		return -1;
 	}
 	return 0;

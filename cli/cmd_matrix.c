@@ -12,6 +12,8 @@
 
 #include <modsim/lab/matrix.h>
 
+#include "base/lines.h"
+#include "base/text.h"
 #include "kernel/units.h"
 #include "cli.h"
 
@@ -211,6 +213,8 @@ static int option(struct cmd *c, int opt, const char *arg)
 	case OPT_PLOT:
 		if (!*arg)
 			return usage(c, "--plot: empty file name");
+		if (modsim_text_has_control(arg))
+			return usage(c, "--plot: a control character in the file name");
 		c->plot = arg;
 		return 0;
 	case OPT_SHARD:
@@ -390,7 +394,8 @@ static int finish(struct cmd *c, struct modsim_matrix_result *r, FILE *out, bool
 
 	/* Every violation the table reports comes with a line that replays one. */
 	if (!streamed && !c->no_hunt && (c->fmt == MODSIM_FMT_TEXT || c->fmt == MODSIM_FMT_JSON) &&
-	    modsim_matrix_hunt(r, MODSIM_MATRIX_HUNT_MAX)) {
+	    modsim_matrix_hunt(r, MODSIM_MATRIX_HUNT_MAX,
+			       !strcmp(c->name, "merge") ? MODSIM_MATRIX_HUNT_NO_FILES : 0)) {
 		fprintf(c->err, "modsim %s: searching replays: %s\n", c->name, modsim_last_error());
 		return 1;
 	}
@@ -489,11 +494,17 @@ int cmd_merge(int argc, char **argv, FILE *out, FILE *err)
 	}
 	for (i = optind; i < argc; i++) {
 		bool std = !strcmp(argv[i], "-");
-		FILE *in = std ? stdin : fopen(argv[i], "r");
-		int e;
+		int e = 0;
+		FILE *in = std ? stdin : modsim_fopen_regular(argv[i], &e);
 
+		if (e == -EINVAL) {
+			fprintf(err, "modsim merge: %s: not a regular file (give - to read standard input)\n",
+				modsim_printable(argv[i]));
+			goto free_all;
+		}
 		if (!in) {
-			fprintf(err, "modsim merge: cannot open %s: %s\n", argv[i], strerror(errno));
+			fprintf(err, "modsim merge: cannot open %s: %s\n", modsim_printable(argv[i]),
+				strerror(-e));
 			goto free_all;
 		}
 		e = modsim_matrix_read_jsonl(in, std ? "(standard input)" : argv[i], r);

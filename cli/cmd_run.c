@@ -61,7 +61,9 @@ static const char run_usage[] =
 	"                         decisions (default 100)\n"
 	"      --steps N          step budget (default 2000)\n"
 	"      --replay TOKEN     replay a schedule (its strategy, scenario, workers\n"
-	"                         and seed come from the token)\n"
+	"                         and seed come from the token; a token naming a\n"
+	"                         strategy .so or a scenario file runs only with the\n"
+	"                         same path given as --strategy or --scenario)\n"
 	"      --verify-replay    run the schedule twice and compare the runnable\n"
 	"                         threads at every step; report the first divergence\n"
 	"      --trace FILE       the run as Chrome Trace Event JSON (Perfetto)\n"
@@ -281,16 +283,23 @@ static int cmd_check(struct run_cmd *c)
 	void *handle;
 
 	if (c->ctl.replay) {
-		int err = modsim_run_ctl_replay(&c->ctl, &c->cfg);
+		char strategy[sizeof(c->cfg.strategy)], scenario[sizeof(c->cfg.scenario)];
+		int err;
 
+		memcpy(strategy, c->cfg.strategy, sizeof(strategy));
+		memcpy(scenario, c->cfg.scenario, sizeof(scenario));
+		err = modsim_run_ctl_replay(&c->ctl, &c->cfg);
 		if (err)
 			return cmd_usage(c, "--replay: %s", modsim_last_error());
 		if (c->sched_set && c->cfg.sched != MODSIM_SCHED_REPLAY)
 			return cmd_usage(c, "--replay replays; --sched %s does not go with it",
 					 modsim_sched_policy_name(c->cfg.sched));
-		if (c->strategy_set || c->scenario_set || c->workers_set || c->seed_set ||
-		    c->depth_set || c->steps_set || c->k_set)
-			return cmd_usage(c, "--replay: the token sets strategy, scenario, workers, seed, depth and steps; give none of them");
+		if (c->workers_set || c->seed_set || c->depth_set || c->steps_set || c->k_set)
+			return cmd_usage(c, "--replay: the token sets workers, seed, depth and steps; give none of them");
+		/* --strategy and --scenario only to name again the files a token would load. */
+		if (modsim_schedule_check_code(&c->ctl.sched, c->strategy_set ? strategy : NULL,
+					       c->scenario_set ? scenario : NULL))
+			return cmd_usage(c, "--replay: %s", modsim_last_error());
 		c->strategy_set = c->scenario_set = true;
 	} else if (c->cfg.sched == MODSIM_SCHED_REPLAY) {
 		return cmd_usage(c, "--sched replay needs --replay TOKEN");

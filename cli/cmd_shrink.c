@@ -8,17 +8,21 @@
 
 #include <modsim/lab/run.h>
 
+#include "report/cmdline.h"
 #include "kernel/units.h"
 #include "cli.h"
 
 static const char shrink_usage[] =
-	"usage: modsim shrink TOKEN [--max-runs N] [--json] [--trace FILE.json]\n"
-	"                    [--timeline FILE.svg]\n"
+	"usage: modsim shrink TOKEN [--strategy PATH] [--scenario PATH] [--max-runs N] [--json]\n"
+	"                    [--trace FILE.json] [--timeline FILE.svg]\n"
 	"\n"
 	"Replay the schedule TOKEN (from 'modsim run --sched ...'), then search\n"
 	"for a shorter one that still ends on the same kind of violation: fewer\n"
 	"preemptions, fewer choices, fewer steps.  Prints the line that replays it.\n"
 	"\n"
+	"      --strategy PATH, --scenario PATH\n"
+	"                     the strategy .so or scenario file the token names: a\n"
+	"                     token alone never makes modsim load code\n"
 	"      --max-runs N   replays to try at most (default 2000)\n"
 	"      --json         the result as JSON\n"
 	"      --trace FILE   the shrunk schedule as Chrome Trace Event JSON\n"
@@ -28,10 +32,10 @@ static const char shrink_usage[] =
 	"exit status: 0 printed, 4 the token does not fail when replayed,\n"
 	"2 bad usage, 1 a replay could not run or a file could not be written\n";
 
-enum { OPT_MAX = 256, OPT_JSON, OPT_TRACE, OPT_TIMELINE };
+enum { OPT_MAX = 256, OPT_JSON, OPT_TRACE, OPT_TIMELINE, OPT_STRATEGY, OPT_SCENARIO };
 
 struct shrink_cmd {
-	const char *token;
+	const char *token, *strategy, *scenario;
 	unsigned int max_runs;
 	bool json;
 	char trace[PATH_MAX], timeline[PATH_MAX];
@@ -44,6 +48,8 @@ static int shrink_parse(struct shrink_cmd *c, int argc, char **argv, FILE *err)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "trace", required_argument, NULL, OPT_TRACE },
 		{ "timeline", required_argument, NULL, OPT_TIMELINE },
+		{ "strategy", required_argument, NULL, OPT_STRATEGY },
+		{ "scenario", required_argument, NULL, OPT_SCENARIO },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -70,6 +76,12 @@ static int shrink_parse(struct shrink_cmd *c, int argc, char **argv, FILE *err)
 			break;
 		case OPT_JSON:
 			c->json = true;
+			break;
+		case OPT_STRATEGY:
+			c->strategy = optarg;
+			break;
+		case OPT_SCENARIO:
+			c->scenario = optarg;
 			break;
 		case OPT_TRACE:
 		case OPT_TIMELINE:
@@ -144,7 +156,7 @@ static int shrink_traces(const struct shrink_cmd *c, const struct modsim_schedul
 }
 
 static void shrink_print(FILE *out, const struct shrink_cmd *c, const struct modsim_shrink_stats *st,
-			 const char *tok)
+			 const struct modsim_schedule *best, const char *tok)
 {
 	const char *kind = modsim_vkind_name(st->kind);
 
@@ -162,7 +174,9 @@ static void shrink_print(FILE *out, const struct shrink_cmd *c, const struct mod
 		st->preemptions_before, st->steps_before);
 	fprintf(out, "after:  %u choices, %u preemptions, %u steps\n", st->choices_after,
 		st->preemptions_after, st->steps_after);
-	fprintf(out, "replay: %s run --replay %s\n", modsim_progname(), tok);
+	fputs("replay: ", out);
+	modsim_fput_replay_cmd(out, tok, best->strategy, best->scenario);
+	fputc('\n', out);
 }
 
 int cmd_shrink(int argc, char **argv, FILE *out, FILE *err)
@@ -184,6 +198,11 @@ int cmd_shrink(int argc, char **argv, FILE *out, FILE *err)
 		fprintf(err, "modsim shrink: %s\n", modsim_last_error());
 		return 2;
 	}
+	if (modsim_schedule_check_code(&in, c.strategy, c.scenario)) {
+		fprintf(err, "modsim shrink: %s\n", modsim_last_error());
+		modsim_schedule_free(&in);
+		return 2;
+	}
 	e = modsim_shrink(&in, c.max_runs, &best, &st);
 	modsim_schedule_free(&in);
 	if (e) {
@@ -195,7 +214,7 @@ int cmd_shrink(int argc, char **argv, FILE *out, FILE *err)
 		modsim_schedule_free(&best);
 		return 1;
 	}
-	shrink_print(out, &c, &st, tok);
+	shrink_print(out, &c, &st, &best, tok);
 	status = (c.trace[0] || c.timeline[0]) ? shrink_traces(&c, &best, err) : 0;
 	free(tok);
 	modsim_schedule_free(&best);

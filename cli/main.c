@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <modsim/kernel.h>
@@ -212,9 +213,16 @@ int main(int argc, char **argv)
 		return 2;
 
 	if (file && strcmp(file, "-")) {
+		struct stat st;
+
 		in = fopen(file, "r");
 		if (!in) {
 			fprintf(stderr, "modsim: cannot open %s: %s\n", file, strerror(errno));
+			return 1;
+		}
+		if (!fstat(fileno(in), &st) && S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "modsim: %s: a directory, not a script\n", file);
+			fclose(in);
 			return 1;
 		}
 	}

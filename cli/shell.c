@@ -13,11 +13,14 @@
 
 #include "shell.h"
 
+#include "base/lines.h"
+#include "base/text.h"
 #include "kernel/units.h"
 
 #define SHELL_MAX_ARGS 64
 #define SHELL_MAX_WORKERS 1024
 #define SHELL_MAX_SECONDS 3600.0
+#define SHELL_LINE_MAX 4096
 
 /* What a command did: the three outcomes the exit status is made of. */
 enum shell_result { SHELL_OK, SHELL_FAILED, SHELL_USAGE };
@@ -314,12 +317,11 @@ static enum shell_result shell_dispatch(struct shell *sh, int argc, char **argv)
 
 static void shell_error(struct shell *sh)
 {
-	fprintf(sh->err, "modsim: line %lu: %s\n", sh->line, sh->msg);
+	fprintf(sh->err, "modsim: line %lu: %s\n", sh->line, modsim_printable(sh->msg));
 	fflush(sh->err);
 }
 
-/* Tokenise @line in place; a word starting with '#' ends it.  -1: too many words. */
-static int shell_split(char *line, char **argv)
+int modsim_shell_split(char *line, char **argv, int max)
 {
 	char *save = NULL, *w;
 	int argc = 0;
@@ -327,7 +329,7 @@ static int shell_split(char *line, char **argv)
 	for (w = strtok_r(line, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {
 		if (w[0] == '#')
 			break;
-		if (argc == SHELL_MAX_ARGS)
+		if (argc == max)
 			return -1;
 		argv[argc++] = w;
 	}
@@ -339,7 +341,7 @@ static void shell_line(struct shell *sh, char *line)
 	char *argv[SHELL_MAX_ARGS + 1];
 	bool expect_fail = false;
 	enum shell_result r;
-	int argc = shell_split(line, argv);
+	int argc = modsim_shell_split(line, argv, SHELL_MAX_ARGS);
 
 	if (argc == 0)
 		return;
@@ -359,7 +361,8 @@ static void shell_line(struct shell *sh, char *line)
 		sh->any_usage = true;
 		shell_error(sh);
 	} else if (expect_fail && r == SHELL_FAILED) {
-		fprintf(sh->out, "line %lu: failed as expected: %s\n", sh->line, sh->msg);
+		fprintf(sh->out, "line %lu: failed as expected: %s\n", sh->line,
+			modsim_printable(sh->msg));
 	} else if (expect_fail) {
 		sh->any_failed = true;
 		snprintf(sh->msg, sizeof(sh->msg), "'%s' succeeded, but '!' expected it to fail",
@@ -373,28 +376,40 @@ static void shell_line(struct shell *sh, char *line)
 }
 
 /*
- * The next line of @in into *@line: through libedit (line editing, and
- * history kept for the session) when @edit, else getline().  false at the
- * end of input.
+ * The next line of @in into @line (@cap bytes): through libedit (line
+ * editing, and history kept for the session) when @edit, else
+ * modsim_read_line().  Return: 1, 0 at the end of input, -E2BIG for a line
+ * too long, -EILSEQ for a NUL byte in it, -EIO when reading failed.
  */
-static bool shell_read(FILE *in, FILE *out, bool interactive, bool edit, char **line,
-		       size_t *cap)
+static int shell_read(FILE *in, FILE *out, bool interactive, bool edit, char *line, size_t cap)
 {
+	size_t len;
+	int r;
+
 	if (edit) {
-		free(*line);
-		*cap = 0;
-		*line = readline("modsim> ");
-		if (!*line)
-			return false;
-		if (**line)
-			add_history(*line);
-		return true;
+		char *l = readline("modsim> ");
+
+		if (!l)
+			return 0;
+		if (*l)
+			add_history(l);
+		len = strlen(l);
+		if (len >= cap) {
+			free(l);
+			return -E2BIG;
+		}
+		memcpy(line, l, len + 1);
+		free(l);
+		return 1;
 	}
 	if (interactive) {
 		fputs("modsim> ", out);
 		fflush(out);
 	}
-	return getline(line, cap, in) >= 0;
+	r = modsim_read_line(in, line, cap, &len);
+	if (r > 0 && len != strlen(line))
+		return -EILSEQ;
+	return r;
 }
 
 int modsim_shell(struct modsim_kernel *k, FILE *in, FILE *out, FILE *err, bool interactive)
@@ -403,8 +418,8 @@ int modsim_shell(struct modsim_kernel *k, FILE *in, FILE *out, FILE *err, bool i
 	/* libedit reads the terminal itself: only for a prompt on one, writing to stdout. */
 	bool edit = interactive && in == stdin && out == stdout && isatty(fileno(in)) &&
 		    isatty(fileno(out));
-	char *line = NULL;
-	size_t cap = 0;
+	char line[SHELL_LINE_MAX];
+	int r;
 
 	const char *names[SHELL_NCMDS];
 
@@ -415,15 +430,28 @@ int modsim_shell(struct modsim_kernel *k, FILE *in, FILE *out, FILE *err, bool i
 		modsim_shell_complete_begin(k, names, SHELL_NCMDS);
 	}
 	while (!sh.quit) {
-		if (!shell_read(in, out, interactive, edit, &line, &cap)) {
-			if (interactive)
-				fputc('\n', out);
+		r = shell_read(in, out, interactive, edit, line, sizeof(line));
+		if (r <= 0 && interactive)
+			fputc('\n', out);
+		if (!r)
+			break;
+		sh.line++;
+		if (r < 0) {
+			/* What cannot be read ends the input: a script is not run past it. */
+			sh.any_failed = true;
+			if (r == -EIO)
+				snprintf(sh.msg, sizeof(sh.msg), "cannot read the input: %s",
+					 strerror(errno));
+			else if (r == -E2BIG)
+				snprintf(sh.msg, sizeof(sh.msg), "a line longer than %d bytes",
+					 SHELL_LINE_MAX - 1);
+			else
+				snprintf(sh.msg, sizeof(sh.msg), "a NUL byte in the line");
+			shell_error(&sh);
 			break;
 		}
-		sh.line++;
 		shell_line(&sh, line);
 	}
-	free(line);
 	if (edit) {
 		modsim_shell_complete_end();
 		clear_history();

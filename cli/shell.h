@@ -48,6 +48,18 @@ MODSIM_API int modsim_shell(struct modsim_kernel *k, FILE *in, FILE *out, FILE *
 			    bool interactive);
 
 /**
+ * modsim_shell_split - split one line of a shell script into words, in
+ * place: words are separated by blanks, a word starting with '#' ends the
+ * line (a comment).
+ * @line: the line (modified)
+ * @argv: filled with up to @max words
+ * @max:  the room in @argv
+ *
+ * Return: the number of words, or -1 when there are more than @max.
+ */
+int modsim_shell_split(char *line, char **argv, int max);
+
+/**
  * modsim_demo - the guided tour: load the example modules (hello, hook,
  * chardev, notifier, timer), run two workers for about a second while
  * trying to unload chardev, unload everything, and print lsmod at each step

@@ -9,6 +9,7 @@
 
 #include <modsim/kernel.h>
 
+#include "base/text.h"
 #include "cli.h"
 #include "kernel/units.h"
 
@@ -55,34 +56,17 @@ static bool on_path(const char *path)
 void cli_set_progname(const char *argv0)
 {
 	char quoted[512];
-	size_t used = 0;
 
 	/* Found on PATH (no slash), or the same file PATH finds: "modsim" is enough. */
 	if (!argv0 || !strchr(argv0, '/') || on_path(argv0)) {
 		modsim_set_progname("modsim");
 		return;
 	}
-	if (strspn(argv0, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-_./,=:") ==
-	    strlen(argv0)) {
-		modsim_set_progname(argv0);
+	/* Quoted for a shell as every printed word is (base/text.h); too long: "modsim". */
+	if (modsim_shell_quote(quoted, sizeof(quoted), argv0) >= sizeof(quoted)) {
+		modsim_set_progname("modsim");
 		return;
 	}
-	/* Anything else, single-quoted for a shell ('\'' for a quote). */
-	quoted[used++] = '\'';
-	for (const char *s = argv0; *s; s++) {
-		if (used + 6 >= sizeof(quoted)) { /* too long to print usefully */
-			modsim_set_progname("modsim");
-			return;
-		}
-		if (*s == '\'') {
-			memcpy(quoted + used, "'\\''", 4);
-			used += 4;
-		} else {
-			quoted[used++] = *s;
-		}
-	}
-	quoted[used++] = '\'';
-	quoted[used] = '\0';
 	modsim_set_progname(quoted);
 }
 

@@ -762,6 +762,33 @@ static void test_sched_end_name_all(void **state)
 	assert_string_equal(modsim_sched_end_name((enum modsim_sched_end)6), "?");
 }
 
+/* A token names files only as data: running one that names a .so or a scenario file takes the user's word. */
+static void test_schedule_check_code_files_named_again(void **state)
+{
+	struct modsim_schedule s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	strcpy(s.strategy, "inc");
+	strcpy(s.scenario, "unload-race");
+	assert_int_equal(modsim_schedule_check_code(&s, NULL, NULL), 0);
+	assert_int_equal(modsim_schedule_check_code(&s, "inc", "unload-race"), 0);
+	assert_int_equal(modsim_schedule_check_code(&s, "none", NULL), -EINVAL);
+	assert_int_equal(modsim_schedule_check_code(&s, NULL, "timer"), -EINVAL);
+
+	strcpy(s.strategy, "/tmp/evil.so");
+	assert_int_equal(modsim_schedule_check_code(&s, NULL, NULL), -EPERM);
+	assert_non_null(strstr(modsim_last_error(), "give --strategy /tmp/evil.so"));
+	assert_int_equal(modsim_schedule_check_code(&s, "/tmp/other.so", NULL), -EINVAL);
+	assert_int_equal(modsim_schedule_check_code(&s, "/tmp/evil.so", NULL), 0);
+
+	strcpy(s.strategy, "inc");
+	strcpy(s.scenario, "mine.ini");
+	assert_int_equal(modsim_schedule_check_code(&s, NULL, NULL), -EPERM);
+	assert_non_null(strstr(modsim_last_error(), "give --scenario mine.ini"));
+	assert_int_equal(modsim_schedule_check_code(&s, NULL, "mine.ini"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -783,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_schedule_decode_trailing_bytes),
 		cmocka_unit_test(test_schedule_decode_out_of_order),
 		cmocka_unit_test(test_schedule_decode_decision_overflow),
+		cmocka_unit_test(test_schedule_check_code_files_named_again),
 		cmocka_unit_test(test_schedule_decode_bad_policy),
 		cmocka_unit_test(test_schedule_decode_field_too_large),
 		cmocka_unit_test(test_schedule_decode_long_string),

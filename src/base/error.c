@@ -6,19 +6,23 @@
 #include <time.h>
 
 #include "base/base.h"
+#include "base/text.h"
 
 #define MODSIM_ERR_MAX 1024
 
 /* The last failure's message on this thread; "" until something fails. */
 static __thread char last_error[MODSIM_ERR_MAX];
 
+/* A message is one line on a terminal: names inside it from files or tokens are escaped. */
 MODSIM_API int modsim_err(int err, const char *fmt, ...)
 {
+	char raw[MODSIM_ERR_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	modsim_text_escape(last_error, sizeof(last_error), raw);
 	return err;
 }
 

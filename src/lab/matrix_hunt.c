@@ -6,6 +6,7 @@
 #include <modsim/lab/matrix.h>
 
 #include "lab/matrix_internal.h"
+#include "lab/scenario.h"
 
 #include "kernel/units.h"
 
@@ -17,7 +18,8 @@ static int vkind_of(const char *name)
 	return -1;
 }
 
-MODSIM_API int modsim_matrix_hunt(struct modsim_matrix_result *r, unsigned int max)
+MODSIM_API int modsim_matrix_hunt(struct modsim_matrix_result *r, unsigned int max,
+				  unsigned int flags)
 {
 	const struct modsim_matrix_config *c = &r->cfg;
 
@@ -42,6 +44,11 @@ MODSIM_API int modsim_matrix_hunt(struct modsim_matrix_result *r, unsigned int m
 			}
 			if (strcmp(t->sched, "off"))
 				continue; /* controlled, but its token did not fit */
+			if ((flags & MODSIM_MATRIX_HUNT_NO_FILES) &&
+			    (strchr(t->strategy, '/') || modsim_scenario_is_file(t->scenario))) {
+				cell->no_hunt_file = true;
+				continue;
+			}
 			modsim_run_config_default(&rc);
 			snprintf(rc.strategy, sizeof(rc.strategy), "%s", t->strategy);
 			snprintf(rc.scenario, sizeof(rc.scenario), "%s", t->scenario);

@@ -7,6 +7,7 @@
 
 #include <modsim/lab/matrix.h>
 
+#include "base/lines.h"
 #include "lab/matrix_internal.h"
 
 #include "kernel/units.h"
@@ -253,27 +254,23 @@ static bool parse_trial(struct line *l, struct modsim_matrix_trial *t)
 MODSIM_API int modsim_matrix_read_jsonl(FILE *in, const char *name, struct modsim_matrix_result *r)
 {
 	struct modsim_matrix_trial *t;
-	char *buf = NULL;
-	size_t cap = 0;
+	char *buf;
 	unsigned long lineno = 0;
-	ssize_t len;
-	int err = 0;
+	size_t len;
+	int err = 0, got;
 
 	t = malloc(sizeof(*t));
-	if (!t)
+	buf = malloc(LINE_MAX_BYTES + 1);
+	if (!t || !buf) {
+		free(t);
+		free(buf);
 		return modsim_err(-ENOMEM, "merge: out of memory");
-	while ((len = getline(&buf, &cap, in)) >= 0) {
+	}
+	while ((got = modsim_read_line(in, buf, LINE_MAX_BYTES + 1, &len)) > 0) {
 		struct line l = { .start = buf, .p = buf };
 
 		lineno++;
-		if (len && buf[len - 1] == '\n')
-			buf[--len] = '\0';
-		if (len > LINE_MAX_BYTES) {
-			err = modsim_err(-EINVAL, "%s:%lu: a line of %zd bytes; a trial line is shorter",
-					 name, lineno, len);
-			break;
-		}
-		if ((size_t)len != strlen(buf)) {
+		if (len != strlen(buf)) {
 			err = modsim_err(-EINVAL, "%s:%lu: a NUL byte in the line", name, lineno);
 			break;
 		}
@@ -290,8 +287,12 @@ MODSIM_API int modsim_matrix_read_jsonl(FILE *in, const char *name, struct modsi
 			break;
 		}
 	}
-	if (!err && ferror(in))
-		err = modsim_err(-EIO, "%s: read error after line %lu", name, lineno);
+	if (got == -E2BIG)
+		err = modsim_err(-EINVAL, "%s:%lu: a line longer than %d bytes; a trial line is shorter",
+				 name, lineno + 1, LINE_MAX_BYTES);
+	else if (got == -EIO)
+		err = modsim_err(-EIO, "%s: read error after line %lu: %s", name, lineno,
+				 strerror(errno));
 	free(buf);
 	free(t);
 	return err;

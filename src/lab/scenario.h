@@ -73,6 +73,12 @@ void modsim_scenario_init(struct modsim_scenario *s);
 /* A built-in scenario by name.  Return: 0, or -ENOENT. */
 int modsim_scenario_builtin(const char *name, struct modsim_scenario *out);
 
+/**
+ * modsim_scenario_is_file - does @name name a scenario file?  Yes when it
+ * holds a '/' or ends in ".ini"; never because a file of that name exists.
+ */
+bool modsim_scenario_is_file(const char *name);
+
 /*
  * modsim_scenario_load_file - read a scenario file (INI, see README).
  * Return: 0, -ENOENT (no such file), -EINVAL (a bad line: the message names

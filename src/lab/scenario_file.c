@@ -7,12 +7,24 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/lines.h"
 #include "lab/scenario.h"
 
 #include "kernel/units.h"
 
 #ifdef MODSIM_HAVE_INIH
 #include <ini.h>
+
+/* The largest scenario file read: a real one is a few hundred bytes. */
+#define SCN_FILE_MAX (64 * 1024)
+/* Keys a file can set: [scenario] and [loader] once, [workers] once, each [module]'s. */
+#define SCN_MAX_KEYS (7 + 4 + 8 + 3 * SCN_MAX_MODULES)
+
+/* A key already set, to refuse a second one: @sec is the [section] header's number for [module]. */
+struct scn_key {
+	char section[16], key[24];
+	unsigned int sec, line;
+};
 
 /*
  * struct scn_file - one parse.  The reader counts lines and [section]
@@ -30,32 +42,59 @@ struct scn_file {
 	unsigned int module_sec; /* the header number of the current [module] */
 	bool in_module;
 	bool has_name;
+	bool indented;		 /* the line being read starts with a blank */
+	unsigned long bytes;	 /* read so far */
+	struct scn_key keys[SCN_MAX_KEYS];
+	unsigned int nkeys;
 	char msg[512];
 };
 
 static int scn_fail(struct scn_file *sf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* fgets that counts lines and section headers (inih's ini_reader). */
+/*
+ * inih's ini_reader: one line into @str (at most @num - 1 bytes with its
+ * newline), counting lines and [section] headers.  A line too long, a NUL
+ * byte or a file past SCN_FILE_MAX is an error, not a line cut short.
+ */
 static char *scn_reader(char *str, int num, void *stream)
 {
 	struct scn_file *sf = stream;
-	char *r = fgets(str, num, sf->f);
 	const char *p;
+	int n = 0, c = 0;
 
-	size_t n;
-
-	if (!r)
+	if (sf->msg[0] || num < 2)
 		return NULL;
-	sf->line++;
-	n = strlen(r);
-	if (num > 1 && n == (size_t)num - 1 && r[n - 1] != '\n' && !feof(sf->f)) {
-		scn_fail(sf, "line longer than %d characters", num - 2);
-		return NULL;
+	while (n < num - 1 && (c = getc(sf->f)) != EOF) {
+		if (++sf->bytes > SCN_FILE_MAX) {
+			sf->line++;
+			scn_fail(sf, "the file is longer than %d bytes; not a scenario file", SCN_FILE_MAX);
+			return NULL;
+		}
+		if (!c) {
+			sf->line++;
+			scn_fail(sf, "a NUL byte; not a text file");
+			return NULL;
+		}
+		str[n++] = (char)c;
+		if (c == '\n')
+			break;
 	}
+	if (!n)
+		return NULL;
+	str[n] = '\0';
+	sf->line++;
+	if (c != '\n' && c != EOF && n == num - 1) {
+		c = getc(sf->f);
+		if (c != EOF && c != '\n') {
+			scn_fail(sf, "line longer than %d characters", num - 2);
+			return NULL;
+		}
+	}
+	sf->indented = str[0] == ' ' || str[0] == '\t';
 	p = str + strspn(str, " \t");
 	if (*p == '[')
 		sf->sections++;
-	return r;
+	return str;
 }
 
 /* Record the first error; returns 0, which tells inih the line was bad. */
@@ -242,11 +281,46 @@ static int scn_section_loader(struct scn_file *sf, const char *key, const char *
 	return scn_fail(sf, "[loader] has no key '%s' (action, unload_order, nowait, force)", key);
 }
 
+/*
+ * Refuse a key set twice in one section: a second `name =` (or an indented
+ * line, which inih reads as more of the key above) would silently replace
+ * the first.  Section names and keys past the sizes here are unknown ones,
+ * refused by the section's handler.
+ */
+static int scn_key_once(struct scn_file *sf, const char *section, const char *key)
+{
+	unsigned int sec = strcmp(section, "module") ? 0 : sf->sections;
+	struct scn_key *k;
+
+	if (strlen(section) >= sizeof(k->section) || strlen(key) >= sizeof(k->key))
+		return 1;
+	for (unsigned int i = 0; i < sf->nkeys; i++) {
+		k = &sf->keys[i];
+		if (k->sec != sec || strcmp(k->section, section) || strcmp(k->key, key))
+			continue;
+		if (sf->indented)
+			return scn_fail(sf, "an indented line: continuation lines are not allowed "
+					"(it would add to '%s' of line %u)", key, k->line);
+		return scn_fail(sf, "'%s' is set twice in [%s] (first on line %u)", key, section,
+				k->line);
+	}
+	if (sf->nkeys == SCN_MAX_KEYS)
+		return scn_fail(sf, "too many keys");
+	k = &sf->keys[sf->nkeys++];
+	snprintf(k->section, sizeof(k->section), "%s", section);
+	snprintf(k->key, sizeof(k->key), "%s", key);
+	k->sec = sec;
+	k->line = sf->line;
+	return 1;
+}
+
 static int scn_handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct scn_file *sf = user;
 
 	if (sf->msg[0])
+		return 0;
+	if (*section && !scn_key_once(sf, section, key))
 		return 0;
 	if (!strcmp(section, "scenario"))
 		return scn_section_scenario(sf, key, value);
@@ -277,6 +351,7 @@ static void scn_default_name(struct modsim_scenario *s, const char *path)
 int modsim_scenario_load_file(const char *path, struct modsim_scenario *out)
 {
 	struct scn_file sf = { .path = path, .s = out };
+	struct stat st;
 	const char *slash = strrchr(path, '/');
 	int r, e;
 
@@ -287,13 +362,24 @@ int modsim_scenario_load_file(const char *path, struct modsim_scenario *out)
 	if (slash == path)
 		snprintf(sf.dir, sizeof(sf.dir), "/");
 
-	sf.f = fopen(path, "r");
-	if (!sf.f) {
-		e = errno;
-		return modsim_err(e == ENOENT ? -ENOENT : -e, "scenario %s: cannot open: %s", path,
-				  strerror(e));
+	sf.f = modsim_fopen_regular(path, &e);
+	if (e == -EINVAL)
+		return modsim_err(-EINVAL, "scenario %s: not a regular file", path);
+	if (!sf.f)
+		return modsim_err(e, "scenario %s: cannot open: %s", path, strerror(-e));
+	if (fstat(fileno(sf.f), &st)) {
+		e = -errno;
+		fclose(sf.f);
+		return modsim_err(e, "scenario %s: %s", path, strerror(-e));
+	}
+	if (st.st_size > SCN_FILE_MAX) {
+		fclose(sf.f);
+		return modsim_err(-EFBIG, "scenario %s: %lld bytes; a scenario file is at most %d",
+				  path, (long long)st.st_size, SCN_FILE_MAX);
 	}
 	r = ini_parse_stream(scn_reader, &sf, scn_handler, &sf);
+	if (!sf.msg[0] && ferror(sf.f))
+		snprintf(sf.msg, sizeof(sf.msg), "scenario %s: read error after line %u", path, sf.line);
 	fclose(sf.f);
 	if (sf.msg[0])
 		return modsim_err(-EINVAL, "%s", sf.msg);
@@ -322,17 +408,16 @@ int modsim_scenario_load_file(const char *path, struct modsim_scenario *out)
 
 #endif /* MODSIM_HAVE_INIH */
 
-/* Does @name look like a file rather than a built-in's name? */
-static bool scenario_is_file(const char *name)
+/*
+ * Is @name a scenario file rather than a built-in's name?  Only by its
+ * spelling: a path (it holds a '/') or a name ending in ".ini".  A file in
+ * the current directory never stands in for a built-in of the same name.
+ */
+bool modsim_scenario_is_file(const char *name)
 {
 	size_t n = strlen(name);
-	struct stat st;
 
-	if (strchr(name, '/'))
-		return true;
-	if (n > 4 && !strcmp(name + n - 4, ".ini"))
-		return true;
-	return stat(name, &st) == 0 && S_ISREG(st.st_mode);
+	return strchr(name, '/') || (n > 4 && !strcmp(name + n - 4, ".ini"));
 }
 
 MODSIM_API int modsim_scenario_resolve(const char *name, struct modsim_scenario *out)
@@ -340,15 +425,16 @@ MODSIM_API int modsim_scenario_resolve(const char *name, struct modsim_scenario 
 	const char *const *names = modsim_scenario_names();
 	char known[256];
 	size_t used = 0;
+	struct stat st;
 	int err;
 
 	if (!name || !*name)
 		return modsim_err(-EINVAL, "scenario: no name given");
-	if (scenario_is_file(name))
-		return modsim_scenario_load_file(name, out);
 	err = modsim_scenario_builtin(name, out);
 	if (err != -ENOENT)
 		return err;
+	if (modsim_scenario_is_file(name))
+		return modsim_scenario_load_file(name, out);
 	known[0] = '\0';
 	for (size_t i = 0; names[i] && used < sizeof(known); i++) {
 		int w = snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
@@ -357,6 +443,10 @@ MODSIM_API int modsim_scenario_resolve(const char *name, struct modsim_scenario 
 		if (w > 0)
 			used += (size_t)w;
 	}
+	if (!stat(name, &st))
+		return modsim_err(-ENOENT, "scenario %s: unknown (built in: %s); a file of that name is "
+				  "here: a scenario file is named by a path or NAME.ini, so give ./%s",
+				  name, known, name);
 	return modsim_err(-ENOENT, "scenario %s: unknown (built in: %s; or a path to a .ini file)",
 			  name, known);
 }

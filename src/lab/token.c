@@ -8,6 +8,7 @@
 
 #include <modsim/lab/sched.h>
 
+#include "lab/scenario.h"
 #include "kernel/units.h"
 
 /*
@@ -512,4 +513,24 @@ MODSIM_API int modsim_schedule_decode(const char *token, struct modsim_schedule 
 		memset(s, 0, sizeof(*s));
 	}
 	return err;
+}
+
+MODSIM_API int modsim_schedule_check_code(const struct modsim_schedule *s, const char *strategy,
+					  const char *scenario)
+{
+	if (strategy && strcmp(strategy, s->strategy))
+		return modsim_err(-EINVAL, "--strategy %s: the token's strategy is %s", strategy,
+				  s->strategy);
+	if (scenario && strcmp(scenario, s->scenario))
+		return modsim_err(-EINVAL, "--scenario %s: the token's scenario is %s", scenario,
+				  s->scenario);
+	if (!strategy && strchr(s->strategy, '/'))
+		return modsim_err(-EPERM, "the token's strategy is the file %s; a token alone does "
+				  "not load code: give --strategy %s to run it", s->strategy,
+				  s->strategy);
+	if (!scenario && modsim_scenario_is_file(s->scenario))
+		return modsim_err(-EPERM, "the token's scenario is the file %s, whose modules would "
+				  "be loaded; a token alone does not load code: give --scenario %s "
+				  "to run it", s->scenario, s->scenario);
+	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "lab/hazards/hazard_internal.h"
 
 #define CELLS_MAX_STRATEGIES 64
@@ -200,11 +201,11 @@ MODSIM_API int modsim_hazards_print(FILE *f, const char *strategies, const char 
 			matched += match;
 			errors += m == M_ERROR;
 			if (fmt == MODSIM_HAZARDS_TEXT) {
-				fprintf(f, "%-20s %-2s %-9s %-9s %-8s %s\n", c.name[i],
+				fprintf(f, "%-20s %-2s %-9s %-9s %-8s %s\n", modsim_printable(c.name[i]),
 					modsim_hazard_name((enum modsim_hazard)h), pred,
 					measured_name[m], match ? "MATCH" : "MISMATCH", o.note);
 			} else if (fmt == MODSIM_HAZARDS_MARKDOWN) {
-				fprintf(f, "| %s | %s | %s | %s | %s | ", c.name[i],
+				fprintf(f, "| %s | %s | %s | %s | %s | ", modsim_printable(c.name[i]),
 					modsim_hazard_name((enum modsim_hazard)h), pred,
 					measured_name[m], match ? "MATCH" : "**MISMATCH**");
 				print_md_note(f, o.note);

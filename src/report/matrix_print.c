@@ -6,7 +6,9 @@
 
 #include <modsim/lab/matrix.h>
 
+#include "base/text.h"
 #include "lab/matrix_internal.h"
+#include "report/cmdline.h"
 
 #include "kernel/units.h"
 
@@ -119,24 +121,6 @@ static void cell_text(char *buf, size_t len, const struct modsim_matrix_cell *c)
 			 modsim_matrix_verdict_name(c->verdict));
 }
 
-/* Print @s for a shell: bare when it is safe, else in single quotes. */
-static void shell_word(FILE *f, const char *s)
-{
-	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-_./,=:") ==
-			  strlen(s)) {
-		fputs(s, f);
-		return;
-	}
-	fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '\'')
-			fputs("'\\''", f);
-		else
-			fputc(*s, f);
-	}
-	fputc('\'', f);
-}
-
 /* Print --NAME a,b,c unless the list is the built-in default. */
 static void repeat_list(FILE *f, const char *opt, const char names[][MODSIM_MATRIX_NAME_MAX],
 			unsigned int n, const char defaults[][MODSIM_MATRIX_NAME_MAX], unsigned int nd)
@@ -153,7 +137,7 @@ static void repeat_list(FILE *f, const char *opt, const char names[][MODSIM_MATR
 	for (unsigned int i = 0; i < n && used < sizeof(buf); i++)
 		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s", i ? "," : "", names[i]);
 	fprintf(f, " %s ", opt);
-	shell_word(f, buf);
+	modsim_fput_shell_word(f, buf);
 }
 
 static void text_repeat(FILE *f, const struct modsim_matrix_result *r)
@@ -161,7 +145,8 @@ static void text_repeat(FILE *f, const struct modsim_matrix_result *r)
 	const struct modsim_matrix_config *c = &r->cfg;
 	struct modsim_matrix_config *def = malloc(sizeof(*def));
 
-	fprintf(f, "repeat: %s matrix", modsim_progname());
+	fputs("repeat: ", f);
+	modsim_fput_command(f, "matrix");
 	if (def) {
 		modsim_matrix_config_default(def);
 		repeat_list(f, "--strategies", c->strategies, c->nstrategies, def->strategies,
@@ -192,10 +177,12 @@ static void text_grid(FILE *f, const struct modsim_matrix_result *r)
 	char buf[64];
 
 	for (unsigned int row = 0; row < c->nstrategies; row++)
-		if ((int)strlen(c->strategies[row]) > w0)
-			w0 = (int)strlen(c->strategies[row]);
+		if ((int)strlen(modsim_printable(c->strategies[row])) > w0)
+			w0 = (int)strlen(modsim_printable(c->strategies[row]));
 	for (unsigned int col = 0; col < c->nscenarios; col++) {
-		w[col] = (int)strlen(c->scenarios[col]);
+		w[col] = (int)strlen(modsim_printable(c->scenarios[col]));
+		if ((int)strlen(modsim_printable(column_hazard(r, col))) > w[col])
+			w[col] = (int)strlen(modsim_printable(column_hazard(r, col)));
 		for (unsigned int row = 0; row < c->nstrategies; row++) {
 			cell_text(buf, sizeof(buf), cell_at(r, row, col));
 			if ((int)strlen(buf) > w[col])
@@ -204,13 +191,15 @@ static void text_grid(FILE *f, const struct modsim_matrix_result *r)
 	}
 	fprintf(f, "%-*s", w0, "strategy");
 	for (unsigned int col = 0; col < c->nscenarios; col++)
-		fprintf(f, "  %-*s", col + 1 < c->nscenarios ? w[col] : 0, c->scenarios[col]);
+		fprintf(f, "  %-*s", col + 1 < c->nscenarios ? w[col] : 0,
+			modsim_printable(c->scenarios[col]));
 	fprintf(f, "\n%-*s", w0, "  hazard");
 	for (unsigned int col = 0; col < c->nscenarios; col++)
-		fprintf(f, "  %-*s", col + 1 < c->nscenarios ? w[col] : 0, column_hazard(r, col));
+		fprintf(f, "  %-*s", col + 1 < c->nscenarios ? w[col] : 0,
+			modsim_printable(column_hazard(r, col)));
 	fputc('\n', f);
 	for (unsigned int row = 0; row < c->nstrategies; row++) {
-		fprintf(f, "%-*s", w0, c->strategies[row]);
+		fprintf(f, "%-*s", w0, modsim_printable(c->strategies[row]));
 		for (unsigned int col = 0; col < c->nscenarios; col++) {
 			cell_text(buf, sizeof(buf), cell_at(r, row, col));
 			if (col + 1 < c->nscenarios)
@@ -229,8 +218,8 @@ static void text_costs(FILE *f, const struct modsim_matrix_result *r)
 	char unload[32], stop[32];
 
 	for (unsigned int row = 0; row < c->nstrategies; row++)
-		if ((int)strlen(c->strategies[row]) > w0)
-			w0 = (int)strlen(c->strategies[row]);
+		if ((int)strlen(modsim_printable(c->strategies[row])) > w0)
+			w0 = (int)strlen(modsim_printable(c->strategies[row]));
 	fprintf(f, "%-*s  %7s  %9s  %12s  %11s  %14s  %13s\n", w0, "strategy", "trials", "cycles",
 		"failed/Mcall", "unload p50", "world-stop p99", "caller ns/op*");
 	for (unsigned int row = 0; row < c->nstrategies; row++) {
@@ -238,7 +227,8 @@ static void text_costs(FILE *f, const struct modsim_matrix_result *r)
 
 		text_ns(unload, sizeof(unload), k->unload_p50_ns, k->unload_trials);
 		text_ns(stop, sizeof(stop), k->world_stop_p99_ns, k->stop_trials);
-		fprintf(f, "%-*s  %7u  %9lu  %12.1f  %11s  %14s  %13.1f\n", w0, c->strategies[row],
+		fprintf(f, "%-*s  %7u  %9lu  %12.1f  %11s  %14s  %13.1f\n", w0,
+			modsim_printable(c->strategies[row]),
 			k->trials, k->cycles, k->failed_get_per_mop, unload, stop,
 			k->caller_ns_per_op);
 	}
@@ -299,34 +289,35 @@ static void text_mismatch_line(FILE *out, const struct modsim_matrix_result *r, 
 
 	if (!f) {
 		fprintf(out, "%s %s x %s: (out of memory)\n", modsim_matrix_verdict_name(cell->verdict),
-			c->strategies[row], c->scenarios[col]);
+			modsim_printable(c->strategies[row]), modsim_printable(c->scenarios[col]));
 		return;
 	}
 	fprintf(f, "%s %s x %s (hazard %s): predicted %s, ", modsim_matrix_verdict_name(cell->verdict),
-		c->strategies[row], c->scenarios[col], cell->hazard,
-		modsim_matrix_predict_name(cell->predict));
+		modsim_printable(c->strategies[row]), modsim_printable(c->scenarios[col]),
+		modsim_printable(cell->hazard), modsim_matrix_predict_name(cell->predict));
 	if (!cell->found) {
 		fprintf(f, "no violation in %u trial%s", cell->trials, cell->trials == 1 ? "" : "s");
 		goto print;
 	}
 	t = modsim_matrix_first_finder(r, c->strategies[row], c->scenarios[col]);
 	fprintf(f, "violations in %u of %u trials; first: %s in %s ", cell->found, cell->trials,
-		t->first_kind, t->first_module);
+		modsim_printable(t->first_kind), modsim_printable(t->first_module));
 	cut = ftell(f);
+	fputc('(', f);
 	if (t->token[0]) {
-		fprintf(f, "(%s run --replay %s)", modsim_progname(), t->token);
+		modsim_fput_replay_cmd(f, t->token, t->strategy, t->scenario);
+		fputc(')', f);
 		goto print;
 	}
-	fprintf(f, "(%s run --strategy ", modsim_progname());
-	shell_word(f, t->strategy);
-	fputs(" --scenario ", f);
-	shell_word(f, t->scenario);
+	modsim_fput_command(f, "run");
+	modsim_fput_opt(f, "--strategy", t->strategy);
+	modsim_fput_opt(f, "--scenario", t->scenario);
 	if (!strcmp(t->sched, "off"))
 		fprintf(f, " --workers %u --duration %g --seed %" PRIu64 ")", t->workers,
 			t->duration_ms / 1000.0, t->seed);
 	else
 		fprintf(f, " --workers %u --seed %" PRIu64 " --sched %s --steps %u)", t->workers,
-			t->seed, t->sched, t->steps);
+			t->seed, modsim_printable(t->sched), t->steps);
 print:
 	if (fclose(f)) {
 		free(line);

@@ -10,7 +10,9 @@
 #include <modsim/lab/matrix.h>
 #include <modsim/lab/run.h>
 
+#include "base/text.h"
 #include "lab/matrix_internal.h"
+#include "report/cmdline.h"
 
 #include "kernel/units.h"
 
@@ -20,7 +22,6 @@ static char *replay_line(const struct modsim_matrix_result *r, unsigned int row,
 	const struct modsim_matrix_config *c = &r->cfg;
 	const struct modsim_matrix_cell *cell = &r->cell[(size_t)row * c->nscenarios + col];
 	const struct modsim_matrix_trial *t;
-	const char *prog = modsim_progname();
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -31,20 +32,30 @@ static char *replay_line(const struct modsim_matrix_result *r, unsigned int row,
 	if (!f)
 		return NULL;
 	t = modsim_matrix_first_finder(r, c->strategies[row], c->scenarios[col]);
-	fprintf(f, "  %s x %s: %s: ", c->strategies[row], c->scenarios[col], t->first_kind);
+	fprintf(f, "  %s x %s: %s: ", modsim_printable(c->strategies[row]),
+		modsim_printable(c->scenarios[col]), modsim_printable(t->first_kind));
 	if (cell->replay) {
-		fprintf(f, "%s run --replay %s", prog, cell->replay);
+		modsim_fput_replay_cmd(f, cell->replay, t->strategy, t->scenario);
 	} else if (strcmp(t->sched, "off")) {
-		fprintf(f, "%s run --strategy %s --scenario %s --workers %u --seed %" PRIu64 " --sched %s --steps %u (token too long to keep)",
-			prog, t->strategy, t->scenario, t->workers, t->seed, t->sched, t->steps);
+		modsim_fput_command(f, "run");
+		modsim_fput_opt(f, "--strategy", t->strategy);
+		modsim_fput_opt(f, "--scenario", t->scenario);
+		fprintf(f, " --workers %u --seed %" PRIu64, t->workers, t->seed);
+		modsim_fput_opt(f, "--sched", t->sched);
+		fprintf(f, " --steps %u (token too long to keep)", t->steps);
 	} else {
 		if (cell->hunted)
 			fprintf(f, "none of %u controlled schedules found one; ",
 				MODSIM_MATRIX_HUNT_MAX);
+		else if (cell->no_hunt_file)
+			fputs("not searched: merge loads no strategy .so or scenario file named in its input; ", f);
 		else
 			fputs("no controlled schedule searched (--no-hunt); ", f);
-		fprintf(f, "%s run --strategy %s --scenario %s --workers %u --duration %g --seed %" PRIu64 " repeats the trial (not exactly: it runs free)",
-			prog, t->strategy, t->scenario, t->workers, t->duration_ms / 1000.0, t->seed);
+		modsim_fput_command(f, "run");
+		modsim_fput_opt(f, "--strategy", t->strategy);
+		modsim_fput_opt(f, "--scenario", t->scenario);
+		fprintf(f, " --workers %u --duration %g --seed %" PRIu64 " repeats the trial (not exactly: it runs free)",
+			t->workers, t->duration_ms / 1000.0, t->seed);
 	}
 	if (fclose(f)) {
 		free(buf);

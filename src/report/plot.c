@@ -1,32 +1,25 @@
-/* modsim matrix --plot: the matrix as a heat map and the cost columns as bars, drawn by gnuplot through a pipe. */
+/* modsim matrix --plot: the matrix as a heat map and the cost columns as bars, drawn by gnuplot. */
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <modsim/lab/matrix.h>
 
-#include "kernel/units.h"
+#include "report/gnuplot.h"
 
-extern char **environ;
+#include "kernel/units.h"
 
 #define PLOT_WIDTH 1400
 #define PLOT_HEIGHT 1300
 
-/* @s inside a gnuplot double-quoted string: quotes and backslashes would end or escape it. */
-static void gp_text(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		fputc(*s == '"' || *s == '\\' ? '_' : *s, f);
-}
+/*
+ * Every name (strategy, scenario, hazard) goes to gnuplot as a field of a
+ * datablock and reaches the picture through xticlabels()/yticlabels(): no
+ * name is ever part of a command.  The script's own text holds numbers and
+ * modsim's words only.
+ */
 
 static const struct modsim_matrix_cell *cell_at(const struct modsim_matrix_result *r,
 						unsigned int row, unsigned int col)
@@ -34,10 +27,49 @@ static const struct modsim_matrix_cell *cell_at(const struct modsim_matrix_resul
 	return &r->cell[(size_t)row * r->cfg.nscenarios + col];
 }
 
+/* The hazard of column @col: its first cell with trials says. */
+static const char *column_hazard(const struct modsim_matrix_result *r, unsigned int col)
+{
+	for (unsigned int row = 0; row < r->cfg.nstrategies; row++)
+		if (cell_at(r, row, col)->trials)
+			return cell_at(r, row, col)->hazard;
+	return "-";
+}
+
+/* $cells: col, row, rate (NaN: no trials), "found/trials P", verdict, mismatch, scenario, hazard, strategy. */
+static void data_cells(FILE *f, const struct modsim_matrix_result *r)
+{
+	const struct modsim_matrix_config *c = &r->cfg;
+
+	fputs("$cells << EOD\n", f);
+	for (unsigned int row = 0; row < c->nstrategies; row++) {
+		for (unsigned int col = 0; col < c->nscenarios; col++) {
+			const struct modsim_matrix_cell *cell = cell_at(r, row, col);
+			char pred = cell->predict == MODSIM_PREDICT_UNSAFE ? 'U' :
+				    cell->predict == MODSIM_PREDICT_SAFE   ? 'S' : '?';
+
+			fprintf(f, "%u\t%u\t", col, row);
+			if (cell->trials)
+				fprintf(f, "%.4f\t%u/%u %c\t%s\t%d\t", (double)cell->found / cell->trials,
+					cell->found, cell->trials, pred,
+					modsim_matrix_verdict_name(cell->verdict),
+					cell->verdict == MODSIM_VERDICT_MISMATCH);
+			else
+				fputs("NaN\t-\t-\t0\t", f);
+			modsim_gnuplot_field(f, c->scenarios[col]);
+			fputc('\t', f);
+			modsim_gnuplot_field(f, column_hazard(r, col));
+			fputc('\t', f);
+			modsim_gnuplot_field(f, c->strategies[row]);
+			fputc('\n', f);
+		}
+	}
+	fputs("EOD\n", f);
+}
+
 static void plot_heat(FILE *f, const struct modsim_matrix_result *r)
 {
 	const struct modsim_matrix_config *c = &r->cfg;
-	unsigned int label = 1;
 
 	fprintf(f, "set origin 0,0.42\nset size 1,0.54\n");
 	fprintf(f, "set title \"detection rate per cell: trials that found a violation / trials; "
@@ -46,70 +78,28 @@ static void plot_heat(FILE *f, const struct modsim_matrix_result *r)
 		c->nstrategies - 1);
 	fprintf(f, "set cbrange [0:1]\nset cblabel \"detection rate\"\n");
 	fprintf(f, "set palette defined (0 \"#f4f4f4\", 0.5 \"#fc9272\", 1 \"#cb181d\")\n");
-	fprintf(f, "set tics scale 0\nunset key\nset xtics (");
-	for (unsigned int col = 0; col < c->nscenarios; col++) {
-		const char *hz = "-";
-
-		for (unsigned int row = 0; row < c->nstrategies; row++)
-			if (cell_at(r, row, col)->trials) {
-				hz = cell_at(r, row, col)->hazard;
-				break;
-			}
-		fprintf(f, "%s\"", col ? ", " : "");
-		gp_text(f, c->scenarios[col]);
-		fputs("\\n", f);
-		gp_text(f, hz);
-		fprintf(f, "\" %u", col);
-	}
-	fprintf(f, ")\nset ytics (");
-	for (unsigned int row = 0; row < c->nstrategies; row++) {
-		fprintf(f, "%s\"", row ? ", " : "");
-		gp_text(f, c->strategies[row]);
-		fprintf(f, "\" %u", row);
-	}
-	fputs(")\n", f);
-	for (unsigned int row = 0; row < c->nstrategies; row++) {
-		for (unsigned int col = 0; col < c->nscenarios; col++) {
-			const struct modsim_matrix_cell *cell = cell_at(r, row, col);
-			char pred = cell->predict == MODSIM_PREDICT_UNSAFE ? 'U' :
-				    cell->predict == MODSIM_PREDICT_SAFE   ? 'S' : '?';
-
-			if (!cell->trials)
-				continue;
-			fprintf(f, "set label %u \"%u/%u %c\\n%s\" at %u,%u center front font \",8\" "
-				   "textcolor rgb \"%s\"\n",
-				label++, cell->found, cell->trials, pred,
-				modsim_matrix_verdict_name(cell->verdict), col, row,
-				cell->verdict == MODSIM_VERDICT_MISMATCH ? "#0000c0" : "black");
-			if (cell->verdict == MODSIM_VERDICT_MISMATCH)
-				fprintf(f, "set object %u rect from %g,%g to %g,%g front fillstyle empty "
-					   "border lc rgb \"#0000c0\" lw 3\n",
-					label, col - 0.48, row - 0.48, col + 0.48, row + 0.48);
-		}
-	}
-	fputs("$heat << EOD\n", f);
-	for (unsigned int row = 0; row < c->nstrategies; row++)
-		for (unsigned int col = 0; col < c->nscenarios; col++) {
-			const struct modsim_matrix_cell *cell = cell_at(r, row, col);
-
-			fprintf(f, "%u %u %.4f\n", col, row,
-				cell->trials ? (double)cell->found / cell->trials : 0.0);
-		}
-	fputs("EOD\nplot $heat using 1:2:3 with image\n", f);
+	fputs("set tics scale 0\nunset key\n", f);
+	/* Boxes, not "with image": an image needs two rows and two columns. */
+	fputs("plot $cells using 1:2:(0.5):(0.5):3:xticlabels(strcol(7).\"\\n\".strcol(8)):"
+	      "yticlabels(9) with boxxyerror fs solid 1.0 noborder fc palette, \\\n"
+	      "  $cells using 1:2:4 with labels offset 0,0.5 font \",8\", \\\n"
+	      "  $cells using 1:2:5:(column(6) > 0 ? 192 : 0) with labels offset 0,-0.5 "
+	      "font \",8\" tc rgb variable, \\\n"
+	      "  $cells using 1:2:(column(6) > 0 ? 0.48 : NaN):(0.48) with boxxyerror "
+	      "fs empty lc rgb \"#0000c0\" lw 3\n", f);
 }
 
 /* One bar chart of cost column @col (1-based in $cost) at horizontal slot @slot of 4. */
-static void plot_cost(FILE *f, const struct modsim_matrix_result *r, int slot, int col,
-		      const char *title, double max)
+static void plot_cost(FILE *f, int slot, int col, const char *title, double max)
 {
-	fprintf(f, "reset\nset origin %g,0\nset size 0.25,0.42\n", slot * 0.25);
+	fprintf(f, "reset\nset datafile separator \"\\t\"\nset origin %g,0\nset size 0.25,0.42\n",
+		slot * 0.25);
 	fprintf(f, "set title \"%s\" font \",10\"\nunset key\n", title);
 	fputs("set style data histograms\nset style histogram clustered gap 1\n"
 	      "set style fill solid 0.8 border -1\nset boxwidth 0.8\n"
 	      "set xtics rotate by 90 right font \",8\" nomirror\nset tics scale 0.5\n", f);
 	fprintf(f, "set yrange [0:%g]\n", max > 0 ? max * 1.1 : 1.0);
-	fprintf(f, "plot $cost using %d:xtic(1) lc rgb \"#3182bd\"\n", col);
-	(void)r;
+	fprintf(f, "plot $cost using %d:xticlabels(2) lc rgb \"#3182bd\"\n", col);
 }
 
 static void plot_costs(FILE *f, const struct modsim_matrix_result *r)
@@ -122,37 +112,32 @@ static void plot_costs(FILE *f, const struct modsim_matrix_result *r)
 		double v[4] = { k->failed_get_per_mop, k->unload_p50_ns / 1e3,
 				k->world_stop_p99_ns / 1e3, k->caller_ns_per_op };
 
-		fputc('"', f);
-		gp_text(f, r->cfg.strategies[row]);
-		fputc('"', f);
+		fprintf(f, "%u\t", row);
+		modsim_gnuplot_field(f, r->cfg.strategies[row]);
 		for (int i = 0; i < 4; i++) {
-			fprintf(f, " %.3f", v[i]);
+			fprintf(f, "\t%.3f", v[i]);
 			if (v[i] > max[i])
 				max[i] = v[i];
 		}
 		fputc('\n', f);
 	}
 	fputs("EOD\n", f);
-	plot_cost(f, r, 0, 2, "failed gets per million calls", max[0]);
-	plot_cost(f, r, 1, 3, "unload latency p50 (us)", max[1]);
-	plot_cost(f, r, 2, 4, "world-stop pause p99 (us)", max[2]);
-	plot_cost(f, r, 3, 5, "caller ns/op (measured in the trials)", max[3]);
+	plot_cost(f, 0, 3, "failed gets per million calls", max[0]);
+	plot_cost(f, 1, 4, "unload latency p50 (us)", max[1]);
+	plot_cost(f, 2, 5, "world-stop pause p99 (us)", max[2]);
+	plot_cost(f, 3, 6, "caller ns/op (measured in the trials)", max[3]);
 }
 
-/* The whole gnuplot script for @r into @path. */
-static void plot_script(FILE *f, const struct modsim_matrix_result *r, const char *path)
+/* The whole gnuplot script for @r, drawing into @png. */
+static void plot_script(FILE *f, const struct modsim_matrix_result *r, const char *png)
 {
 	const struct modsim_matrix_config *c = &r->cfg;
 
 	fprintf(f, "set terminal pngcairo size %d,%d font \"sans,10\" noenhanced\n", PLOT_WIDTH,
 		PLOT_HEIGHT);
-	fputs("set output '", f);
-	for (const char *p = path; *p; p++) {
-		if (*p == '\'')
-			fputc('\'', f); /* '' is a quote inside gnuplot's single quotes */
-		fputc(*p, f);
-	}
-	fputs("'\n", f);
+	modsim_gnuplot_output(f, png);
+	fputs("set datafile separator \"\\t\"\n", f);
+	data_cells(f, r);
 	fprintf(f, "set multiplot title \"modsim matrix: %u strategies x %u scenarios, %u trial%s "
 		   "of %g s per cell, %u workers, seed %" PRIu64 "; %u MATCH, %u MISMATCH\" "
 		   "font \",12\"\n",
@@ -163,72 +148,27 @@ static void plot_script(FILE *f, const struct modsim_matrix_result *r, const cha
 	fputs("unset multiplot\nset output\n", f);
 }
 
-/* Write the script to gnuplot's standard input; SIGPIPE is held off so a dying gnuplot is an error, not our death. */
-static int plot_feed(int fd, const struct modsim_matrix_result *r, const char *path)
-{
-	sigset_t pipe_set, old;
-	struct timespec zero = { 0, 0 };
-	FILE *f;
-	int err = 0;
-
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		err = -errno;
-	} else {
-		plot_script(f, r, path);
-		if (ferror(f))
-			err = -EPIPE;
-		if (fclose(f) && !err)
-			err = -EPIPE;
-	}
-	while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
-		;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return err;
-}
-
 MODSIM_API int modsim_matrix_plot(const struct modsim_matrix_result *r, const char *path)
 {
-	posix_spawn_file_actions_t fa;
-	char *argv[] = { "gnuplot", NULL };
-	struct stat st;
-	int fds[2], err, status;
-	pid_t pid;
+	char *script = NULL;
+	size_t len = 0;
+	FILE *f;
+	int err;
 
 	if (!r->ntrials)
 		return modsim_err(-EINVAL, "plot: no trials to draw");
-	if (pipe(fds))
-		return modsim_err(-errno, "plot: cannot make a pipe: %s", strerror(errno));
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fds[0], STDIN_FILENO);
-	posix_spawn_file_actions_addclose(&fa, fds[0]);
-	posix_spawn_file_actions_addclose(&fa, fds[1]);
-	err = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[0]);
-	if (err) {
-		close(fds[1]);
-		if (err == ENOENT)
-			return modsim_err(-ENOENT, "plot: gnuplot is not installed (not found on PATH); "
-					  "install it (Debian: apt-get install gnuplot-nox, or tools/install-deps)");
-		return modsim_err(-err, "plot: cannot run gnuplot: %s", strerror(err));
-	}
-	err = plot_feed(fds[1], r, path);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return modsim_err(-EIO, "plot: lost gnuplot: %s", strerror(errno));
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return modsim_err(-EIO, "plot: gnuplot failed (%s %d); its messages are above",
-				  WIFEXITED(status) ? "exit status" : "signal",
-				  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	err = modsim_gnuplot_check_output(path);
 	if (err)
-		return modsim_err(-EIO, "plot: gnuplot stopped reading its script");
-	if (stat(path, &st) || !st.st_size)
-		return modsim_err(-EIO, "plot: gnuplot wrote nothing to %s", path);
-	return 0;
+		return err;
+	f = open_memstream(&script, &len);
+	if (!f)
+		return modsim_err(-ENOMEM, "plot: out of memory");
+	plot_script(f, r, path);
+	if (fclose(f)) {
+		free(script);
+		return modsim_err(-ENOMEM, "plot: out of memory for the script");
+	}
+	err = modsim_gnuplot_run(script, len, path);
+	free(script);
+	return err;
 }

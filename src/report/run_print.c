@@ -9,6 +9,8 @@
 
 #include "lab/scenario.h"
 
+#include "base/text.h"
+#include "report/cmdline.h"
 #include "kernel/units.h"
 
 #define RUN_SCHEMA "modsim-run/1"
@@ -79,14 +81,14 @@ static void text_per_subsys(FILE *f, const char *what, const unsigned long *v)
 
 static void text_violation(FILE *f, const struct modsim_violation *v)
 {
-	fprintf(f, "module %s gen %lu, %s %s", v->module, v->generation, modsim_subsys_name(v->subsys),
+	fprintf(f, "module %s gen %lu, %s %s", modsim_printable(v->module), v->generation, modsim_subsys_name(v->subsys),
 		v->op);
 	if (v->point >= 0)
 		fprintf(f, ", after %s", modsim_point_name(v->point));
 	if (v->signo)
 		fprintf(f, ", signal %d at %#" PRIxPTR, v->signo, v->addr);
 	if (v->detail[0])
-		fprintf(f, ": %s", v->detail);
+		fprintf(f, ": %s", modsim_printable(v->detail));
 	fputc('\n', f);
 }
 
@@ -105,7 +107,8 @@ static char *run_token(const struct modsim_run_config *cfg, const struct modsim_
 }
 
 /* A controlled trial: how it was scheduled, how it ended, and the line that replays it. */
-static void text_sched(FILE *f, const struct modsim_run_result *res, const char *tok)
+static void text_sched(FILE *f, const struct modsim_run_config *cfg,
+		       const struct modsim_run_result *res, const char *tok)
 {
 	const struct modsim_sched_report *r = &res->sched;
 
@@ -116,14 +119,14 @@ static void text_sched(FILE *f, const struct modsim_run_result *res, const char 
 		r->budget, r->steps, r->decisions, r->preemptions, r->schedule.nchoices);
 	fprintf(f, "threads:");
 	for (unsigned int i = 0; i < r->nthreads; i++)
-		fprintf(f, " %u %s", i, r->thread_name[i]);
+		fprintf(f, " %u %s", i, modsim_printable(r->thread_name[i]));
 	fprintf(f, "\nended: %s at step %u", modsim_sched_end_name(r->end), r->end_step);
 	if (r->violation_thread >= 0 && (unsigned int)r->violation_thread < r->nthreads)
-		fprintf(f, " (%s, after %s)", r->thread_name[r->violation_thread],
+		fprintf(f, " (%s, after %s)", modsim_printable(r->thread_name[r->violation_thread]),
 			r->violation_point >= 0 ? modsim_point_name(r->violation_point) : "its start");
 	fputc('\n', f);
 	if (r->end == MODSIM_SEND_DEADLOCK)
-		fprintf(f, "stuck: %s\n", r->lost);
+		fprintf(f, "stuck: %s\n", modsim_printable(r->lost));
 	if (r->divergences)
 		fprintf(f, "replay: %u recorded choice%s named a thread that could not run\n",
 			r->divergences, r->divergences == 1 ? "" : "s");
@@ -142,21 +145,26 @@ static void text_sched(FILE *f, const struct modsim_run_result *res, const char 
 	if (r->unkept_events || r->unkept_steps || r->unkept_choices)
 		fprintf(f, "not kept (memory or the caps): %u trace events, %u logged steps, %u choices\n",
 			r->unkept_events, r->unkept_steps, r->unkept_choices);
-	if (tok)
-		fprintf(f, "replay: %s run --replay %s\n", modsim_progname(), tok);
+	if (tok) {
+		fputs("replay: ", f);
+		modsim_fput_replay_cmd(f, tok, cfg->strategy, cfg->scenario);
+		fputc('\n', f);
+	}
 	else if (r->unkept_choices)
 		fprintf(f, "replay: none: the schedule's choices did not all fit; the repeat line reruns it\n");
 }
 
 /* A free-running trial's violation, and the controlled schedule found to replay one. */
-static void text_hunt(FILE *f, const struct modsim_hunt *h)
+static void text_hunt(FILE *f, const struct modsim_run_config *cfg, const struct modsim_hunt *h)
 {
 	if (!h->token) {
 		fprintf(f, "replay: none of %u controlled schedules (pct, random) found a violation here; this free run does not replay\n",
 			h->tries);
 		return;
 	}
-	fprintf(f, "replay: %s run --replay %s\n", modsim_progname(), h->token);
+	fputs("replay: ", f);
+	modsim_fput_replay_cmd(f, h->token, cfg->strategy, cfg->scenario);
+	fputc('\n', f);
 	fprintf(f, "        (a %s schedule, seed %" PRIu64 ", found in %u tries, ends on %s)\n",
 		modsim_sched_policy_name(h->policy), h->seed, h->tries, modsim_vkind_name(h->kind));
 }
@@ -166,8 +174,11 @@ static void text_repeat(FILE *f, const struct modsim_run_config *cfg, const stru
 {
 	if (cfg->sched == MODSIM_SCHED_REPLAY)
 		return; /* the replay line says it all */
-	fprintf(f, "repeat: %s run --strategy '%s' --scenario '%s' --workers %u", modsim_progname(), cfg->strategy,
-		cfg->scenario, cfg->workers);
+	fputs("repeat: ", f);
+	modsim_fput_command(f, "run");
+	modsim_fput_opt(f, "--strategy", cfg->strategy);
+	modsim_fput_opt(f, "--scenario", cfg->scenario);
+	fprintf(f, " --workers %u", cfg->workers);
 	if (cfg->sched != MODSIM_SCHED_OFF && cfg->sched != MODSIM_SCHED_REPLAY) {
 		fprintf(f, " --seed %" PRIu64 " --sched %s", cfg->seed,
 			modsim_sched_policy_name(cfg->sched));
@@ -188,7 +199,7 @@ static void text_repeat(FILE *f, const struct modsim_run_config *cfg, const stru
 		fprintf(f, " --cycles %lu", cfg->cycles);
 	fprintf(f, " --seed %" PRIu64, cfg->seed);
 	if (d->amplify[0])
-		fprintf(f, " --amplify '%s'", d->amplify);
+		modsim_fput_opt(f, "--amplify", d->amplify);
 	else
 		fprintf(f, " --no-amplify");
 	fputc('\n', f);
@@ -202,10 +213,11 @@ static void print_text(FILE *f, const struct modsim_run_config *cfg,
 	const char *sep = " (";
 
 	fprintf(f, "modsim run: strategy %s, scenario %s (hazard %s), %u worker%s, seed %" PRIu64 "\n",
-		cfg->strategy, cfg->scenario, d->hazard, cfg->workers, cfg->workers == 1 ? "" : "s",
+		modsim_printable(cfg->strategy), modsim_printable(cfg->scenario),
+		modsim_printable(d->hazard), cfg->workers, cfg->workers == 1 ? "" : "s",
 		cfg->seed);
 	if (res->sched.policy == MODSIM_SCHED_OFF)
-		fprintf(f, "amplify: %s\n", d->amplify[0] ? d->amplify : "none");
+		fprintf(f, "amplify: %s\n", d->amplify[0] ? modsim_printable(d->amplify) : "none");
 	fprintf(f, "ran ");
 	text_ns(f, res->elapsed_ns);
 	fprintf(f, ": %lu load/unload cycle%s\n", res->cycles, res->cycles == 1 ? "" : "s");
@@ -250,10 +262,10 @@ static void print_text(FILE *f, const struct modsim_run_config *cfg,
 	if (res->sched.policy != MODSIM_SCHED_OFF) {
 		char *tok = run_token(cfg, res);
 
-		text_sched(f, res, tok);
+		text_sched(f, cfg, res, tok);
 		free(tok);
 	} else if (res->hunt.tries) {
-		text_hunt(f, &res->hunt);
+		text_hunt(f, cfg, &res->hunt);
 	}
 	text_repeat(f, cfg, d);
 }

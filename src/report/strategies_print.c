@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "kernel/units.h"
 
 #define SHOW_MAX 64
@@ -26,9 +27,10 @@ static const char *const hazard_what[MODSIM_HZ__COUNT] = {
 	[MODSIM_HZ_S] = "sleeping init: init waits for another thread while the world is stopped",
 };
 
+/* A strategy .so's text, made printable (it is the .so author's, not ours). */
 static const char *str(const char *s)
 {
-	return s && *s ? s : "?";
+	return s && *s ? modsim_printable(s) : "?";
 }
 
 static char verdict(const struct modsim_strategy *s, int h)

@@ -109,17 +109,22 @@ for bad in "--threads 0" "--threads 1,1" "--runs x" "--loops 7" "--clock tsc" "-
 	[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "'$bad': want one line on stderr: $(cat "$tmp/err")"
 done
 
-# --plot: a PNG with gnuplot, a clear message without it; the exit status is 0 either way.
+# --plot: a PNG with gnuplot; without it, one clear line and exit 1 (the report is still printed).
 "$bench" --strategies none --threads 1,2 --loops 1000 --runs 2 --unloads 0 --cycles 0 --quiet \
 	--plot "$tmp/plot.png" >"$tmp/out" 2>"$tmp/err"
 status=$?
-[ "$status" -eq 0 ] || fail "--plot: exit $status"
 if command -v gnuplot >/dev/null 2>&1; then
+	[ "$status" -eq 0 ] || fail "--plot: exit $status"
 	[ "$(head -c 4 "$tmp/plot.png" 2>/dev/null | od -An -c | tr -d ' ')" = '211PNG' ] ||
 		fail "--plot wrote no PNG: $(cat "$tmp/err")"
-else
-	grep -q "gnuplot not found" "$tmp/err" || fail "--plot without gnuplot says nothing"
 fi
+PATH=/nonexistent "$bench" --strategies none --threads 1 --loops 1000 --runs 1 --unloads 0 --cycles 0 \
+	--quiet --plot "$tmp/none.png" >"$tmp/out" 2>"$tmp/err"
+status=$?
+[ "$status" -eq 1 ] || fail "--plot without gnuplot: exit $status, want 1"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "--plot without gnuplot: want one line on stderr: $(cat "$tmp/err")"
+grep -q "gnuplot is not installed" "$tmp/err" || fail "--plot without gnuplot says nothing"
+grep -q "^SUMMARY " "$tmp/out" || fail "--plot without gnuplot: the report was not printed"
 
 [ "$failures" -eq 0 ] || exit 1
 echo "bench: all checks passed"

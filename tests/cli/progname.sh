@@ -23,7 +23,7 @@ fail() {
 
 # Off PATH: the path as given.
 PATH=$offpath "$modsim" run --strategy none --scenario unload-race --sched pct --seed 1 >"$tmp/run.out" 2>&1
-grep -qxF "repeat: $modsim run --strategy 'none' --scenario 'unload-race' --workers 2 --seed 1 --sched pct --depth 3 --steps 2000" "$tmp/run.out" ||
+grep -qxF "repeat: $modsim run --strategy none --scenario unload-race --workers 2 --seed 1 --sched pct --depth 3 --steps 2000" "$tmp/run.out" ||
 	fail "off PATH: the repeat line does not name $modsim: $(grep '^repeat:' "$tmp/run.out")"
 line=$(sed -n 's/^replay: //p' "$tmp/run.out")
 case $line in

@@ -65,7 +65,7 @@ json_ok "$tmp/out" || fail "--json output does not parse: $(head -c 300 "$tmp/ou
 grep -q '"use-after-unload"' "$tmp/out" || fail "--json lacks the violation kinds"
 run 3 --strategy none --scenario unload-race --duration 0.5 --fail-on-violation
 grep -qE '^violations: [1-9]' "$tmp/out" || fail "text output: no violations line: $(cat "$tmp/out")"
-grep -qF "repeat: modsim run --strategy 'none' --scenario 'unload-race'" "$tmp/out" ||
+grep -qF "repeat: modsim run --strategy none --scenario unload-race" "$tmp/out" ||
 	fail "text output: no repeat line"
 # A free run's find comes with a controlled schedule that replays one ...
 tok=$(sed -n 's/^replay: modsim run --replay \(ms1\.[A-Za-z0-9_-]*\)$/\1/p' "$tmp/out")

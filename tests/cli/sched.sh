@@ -69,7 +69,7 @@ usage matrix --depth 2
 cmd 0 run "${cell[@]}" --sched pct --seed 1
 has "$tmp/out" "ended: violation at step" "run --sched pct"
 has "$tmp/out" "schedule: pct, seed 1, depth 3" "run --sched pct"
-has "$tmp/out" "repeat: modsim run --strategy 'none' --scenario 'unload-race' --workers 2 --seed 1 --sched pct" "run --sched pct"
+has "$tmp/out" "repeat: modsim run --strategy none --scenario unload-race --workers 2 --seed 1 --sched pct" "run --sched pct"
 tok=$(sed -n 's/^replay: modsim run --replay \(ms1\.[A-Za-z0-9_-]*\)$/\1/p' "$tmp/out")
 [ -n "$tok" ] || fail "run --sched pct: no replay line"
 

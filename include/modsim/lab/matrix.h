@@ -131,6 +131,7 @@ struct modsim_matrix_cell {
 	enum modsim_matrix_verdict verdict;
 	char *replay;
 	bool hunted; /* modsim_matrix_hunt searched controlled schedules for it */
+	bool no_hunt_file; /* ... but not here: its strategy or scenario is a file (NO_FILES) */
 };
 
 /**
@@ -279,9 +280,15 @@ MODSIM_API void modsim_matrix_result_free(struct modsim_matrix_result *r);
  * for free-running trials, search up to @max controlled schedules of the
  * cell (modsim_sched_hunt()) for one that ends on the first finder's kind
  * of violation.  After modsim_matrix_tabulate().
+ * @flags: MODSIM_MATRIX_HUNT_NO_FILES leaves alone the cells whose strategy
+ *         is a path (a .so) or whose scenario is a file (it names modules):
+ *         trials read from files someone shared (modsim merge) never make
+ *         modsim load code they name; such a cell gets @no_hunt_file set.
  * Return: 0, or a negative errno when a schedule could not run.
  */
-MODSIM_API int modsim_matrix_hunt(struct modsim_matrix_result *r, unsigned int max);
+#define MODSIM_MATRIX_HUNT_NO_FILES 1u
+MODSIM_API int modsim_matrix_hunt(struct modsim_matrix_result *r, unsigned int max,
+				  unsigned int flags);
 
 /**
  * modsim_matrix_read_jsonl - read trial lines (modsim matrix --jsonl) from

@@ -107,6 +107,22 @@ MODSIM_API int modsim_schedule_encode(const struct modsim_schedule *s, char **ou
  */
 MODSIM_API int modsim_schedule_decode(const char *token, struct modsim_schedule *s);
 
+/**
+ * modsim_schedule_check_code - may the decoded @s run, given what the user
+ * named besides the token?  A token is data someone shared: it must not
+ * make modsim load code.  A strategy that is a path (a .so) must be named
+ * again in @strategy, and a scenario that is a file (it names modules to
+ * load) in @scenario; what is named must be what the token holds.
+ * @s:        a decoded schedule
+ * @strategy: the --strategy given with the token, or NULL
+ * @scenario: the --scenario given with the token, or NULL
+ *
+ * Return: 0; -EPERM when the token names a file not named again; -EINVAL
+ * when @strategy or @scenario differs from the token's.
+ */
+MODSIM_API int modsim_schedule_check_code(const struct modsim_schedule *s, const char *strategy,
+					  const char *scenario);
+
 /** enum modsim_sched_end - why a controlled trial stopped being controlled. */
 enum modsim_sched_end {
 	MODSIM_SEND_NONE,      /* not controlled */
