@@ -9,8 +9,8 @@
 # scenario file, `modsim hazards` with every cell forced, the example
 # strategy mine.so, modsim-bench with its installed benchfn.so, a host
 # compiled with `pkg-config modsim` that finds the installed modules from
-# libmodsim.so's own place, and examples/cmocka built with find_package(modsim)
-# and run.  Sanitizer builds: the host and the example are built with the
+# libmodsim.so's own place, hosts of modsim::modsim and modsim::static, and
+# examples/cmocka built with find_package(modsim) and run.  Sanitizer builds: the host and the example are built with the
 # flags the build used (CMakeCache.txt), so they link its libmodsim.so.
 # Under TSan the free-running jobs run linux26 (safe against every hazard)
 # instead of none, and the bench runs no unload race: a preset racing unsafely
@@ -171,6 +171,29 @@ if pc=$(PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig pkg-config --cflags --libs mod
 else
 	fail "pkg-config modsim: $(cat "$tmp/err")"
 fi
+
+# The same host against the package's two libraries: modsim::modsim
+# (libmodsim.so) and modsim::static (libmodsim.a, linked whole and exported
+# from the program so the modules it loads bind the module API there).
+mkdir -p "$tmp/hosts"
+cp "$tmp/host.c" "$tmp/hosts/host.c"
+cat >"$tmp/hosts/CMakeLists.txt" <<'CML'
+cmake_minimum_required(VERSION 3.24)
+project(hosts C)
+find_package(modsim REQUIRED)
+add_executable(host_shared host.c)
+target_link_libraries(host_shared PRIVATE modsim::modsim)
+add_executable(host_static host.c)
+target_link_libraries(host_static PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,modsim::static>")
+set_target_properties(host_static PROPERTIES ENABLE_EXPORTS ON)
+CML
+check "configure hosts of modsim::modsim and modsim::static" \
+	"$cmake" -S "$tmp/hosts" -B "$tmp/hosts/b" -DCMAKE_PREFIX_PATH="$prefix" \
+	-DCMAKE_C_FLAGS="$cflags" -DCMAKE_EXE_LINKER_FLAGS="$ldflags" &&
+	check "build the hosts" "$cmake" --build "$tmp/hosts/b" &&
+	check "a modsim::modsim host loads hello" "$tmp/hosts/b/host_shared" &&
+	check "a modsim::static host loads hello" env MODSIM_MODULE_PATH="$mods" "$tmp/hosts/b/host_static"
+ldd "$tmp/hosts/b/host_static" 2>/dev/null | grep -q libmodsim && fail "host_static links libmodsim.so"
 
 # examples/cmocka against the installed package, as its author would build it.
 check "configure examples/cmocka with CMAKE_PREFIX_PATH=$prefix" \
