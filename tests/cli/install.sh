@@ -10,8 +10,9 @@
 # strategy mine.so, modsim-bench with its installed benchfn.so, a host
 # compiled with `pkg-config modsim` that finds the installed modules from
 # libmodsim.so's own place, hosts of modsim::modsim and modsim::static, and
-# examples/cmocka built with find_package(modsim) and run.  Sanitizer builds: the host and the example are built with the
-# flags the build used (CMakeCache.txt), so they link its libmodsim.so.
+# examples/cmocka built with find_package(modsim) and run.  Sanitizer
+# builds: the hosts and the example are built with the flags the build used
+# (CMakeCache.txt), so they link its libmodsim.so.
 # Under TSan the free-running jobs run linux26 (safe against every hazard)
 # instead of none, and the bench runs no unload race: a preset racing unsafely
 # free running is not evidence under TSan ("freerun" in tests/CMakeLists.txt).
