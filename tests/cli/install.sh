@@ -78,10 +78,14 @@ fi
 libdir=$(cache CMAKE_INSTALL_LIBDIR)
 libdir=${libdir:-lib}
 modsim=$prefix/bin/modsim
-for f in bin/modsim bin/modsim-bench "$libdir/libmodsim.so" "$libdir/libmodsim.a" \
+# The bench is built unless configured off (MODSIM_BENCH=OFF).
+bench=
+[ -x "$build/modsim-bench" ] && bench="bin/modsim-bench $libdir/modsim/bench/benchfn.so"
+# shellcheck disable=SC2086 # $bench is two words or none
+for f in bin/modsim "$libdir/libmodsim.so" "$libdir/libmodsim.a" \
 	"$libdir/pkgconfig/modsim.pc" "$libdir/cmake/modsim/modsimConfig.cmake" \
 	"$libdir/cmake/modsim/modsimTargets.cmake" "$libdir/modsim/strategies/mine.so" \
-	"$libdir/modsim/bench/benchfn.so" include/modsim/kernel.h include/modsim/lab/run.h; do
+	$bench include/modsim/kernel.h include/modsim/lab/run.h; do
 	[ -e "$prefix/$f" ] || fail "the install has no $f"
 done
 for m in "$src"/modules/*.c; do
@@ -129,13 +133,17 @@ grep -qF "strategy: spinlock" "$tmp/out" || fail "mine.so: no 'strategy: spinloc
 
 # modsim-bench, with the benchfn.so installed beside it (small counts: the
 # format, not the figures; bench.sh checks the output itself).
-LD_DEBUG=files check "modsim-bench" "$prefix/bin/modsim-bench" --threads 1 --runs 3 \
-	--loops 2000 --unloads "$bench_unloads" --cycles 3 --quiet
-grep -q '^SUMMARY ' "$tmp/out" || fail "modsim-bench printed no SUMMARY line"
-benchfn=$(cd "$prefix/$libdir/modsim/bench" && pwd -P)/benchfn.so
-grep -qF "file=$benchfn " "$tmp/err" ||
-	grep -qF "file=$prefix/bin/../$libdir/modsim/bench/benchfn.so " "$tmp/err" ||
-	fail "modsim-bench did not load the installed benchfn.so: $(grep -m1 'file=.*benchfn' "$tmp/err")"
+if [ -n "$bench" ]; then
+	LD_DEBUG=files check "modsim-bench" "$prefix/bin/modsim-bench" --threads 1 --runs 3 \
+		--loops 2000 --unloads "$bench_unloads" --cycles 3 --quiet
+	grep -q '^SUMMARY ' "$tmp/out" || fail "modsim-bench printed no SUMMARY line"
+	benchfn=$(cd "$prefix/$libdir/modsim/bench" && pwd -P)/benchfn.so
+	grep -qF "file=$benchfn " "$tmp/err" ||
+		grep -qF "file=$prefix/bin/../$libdir/modsim/bench/benchfn.so " "$tmp/err" ||
+		fail "modsim-bench did not load the installed benchfn.so: $(grep -m1 'file=.*benchfn' "$tmp/err")"
+else
+	echo "SKIP: modsim-bench was not built (MODSIM_BENCH=OFF)"
+fi
 
 # Sanitizer flags of this build, for what is compiled against its library.
 cflags="$(cache CMAKE_C_FLAGS)"
