@@ -102,10 +102,12 @@ grep -Eq '^hello +[0-9]+ +[-0-9]+ +live ' "$tmp/out" || fail "installed shell: h
 grep -qF "no module named nosuchmodule (searched: $mods)" "$tmp/out" "$tmp/err" ||
 	fail "installed shell: a miss does not list exactly $mods: $(cat "$tmp/out" "$tmp/err")"
 
-# The main job: the quick matrix (one preset's row, every scenario).
+# The main job: the quick matrix (one preset's row, every scenario).  Every
+# cell ran and none contradicts its prediction; a short trial that saw no
+# violation where one is predicted (UNSEEN) is detection power, not install.
 check "modsim --strategy $preset (the quick matrix's row)" "$modsim" --strategy "$preset" &&
-	{ grep -q '^8 cells: 8 MATCH, 0 MISMATCH' "$tmp/out" ||
-		fail "quick matrix row: no '8 cells: 8 MATCH' line: $(tail -n 3 "$tmp/out")"; }
+	{ grep -Eq '^8 cells: [0-9]+ MATCH, 0 MISMATCH' "$tmp/out" ||
+		fail "quick matrix row: no '8 cells: N MATCH, 0 MISMATCH' line: $(grep cells "$tmp/out")"; }
 no_missing_module "quick matrix row"
 
 # Every built-in scenario `modsim run --help` lists, then the installed files.
