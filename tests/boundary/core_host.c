@@ -1,4 +1,4 @@
-/* The library's boundary: a host linking libmodsim.so alone, with the public headers outside lab/, loads hello.so and unloads it. */
+/* The library's boundary: a host of the core API alone (libmodsim.so, or the core archive without the lab) loads hello.so and unloads it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,9 +13,12 @@
 
 /*
  * Built with an include path that holds include/modsim/NAME.h and not
- * include/modsim/lab/ (tests/CMakeLists.txt copies them), and linked with
- * libmodsim.so and nothing of src/: what compiles and runs here is what a
- * host can do with the installed library's core API.
+ * include/modsim/lab/ (tests/CMakeLists.txt copies them), twice:
+ * boundary_core_shared links libmodsim.so and nothing of src/ (what a host
+ * can do with the installed library's core API); boundary_core_static
+ * (MODSIM_BOUNDARY_CORE_ARCHIVE) links the core archive whole, src/ without
+ * lab/ and report/, so it links only while no core file calls up into the
+ * lab.
  */
 
 static int setup(void **state)
@@ -38,8 +41,9 @@ static int teardown(void **state)
 	return 0;
 }
 
+#ifndef MODSIM_BOUNDARY_CORE_ARCHIVE
 /* The library's code runs from libmodsim.so, not from a copy in this program. */
-static void test_boundary_code_is_in_the_shared_library(void **state)
+static void test_boundary_code_location(void **state)
 {
 	Dl_info info;
 
@@ -49,6 +53,27 @@ static void test_boundary_code_is_in_the_shared_library(void **state)
 	if (!strstr(info.dli_fname, "libmodsim.so"))
 		fail_msg("modsim_load is in %s, not libmodsim.so", info.dli_fname);
 }
+#else
+/*
+ * The core is in this program (exported from it: the modules bind the
+ * module API here), no libmodsim.so is loaded, and the lab is absent: none
+ * of its entry points can be found where modsim_load is.
+ */
+static void test_boundary_code_location(void **state)
+{
+	static const char *const lab[] = { "modsim_run", "modsim_matrix_run",
+					   "modsim_hazard_run", "modsim_scenario_names",
+					   "modsim_shrink" };
+
+	(void)state;
+	assert_non_null(dlsym(RTLD_DEFAULT, "modsim_load"));
+	assert_non_null(dlsym(RTLD_DEFAULT, "register_hook"));
+	assert_null(dlopen("libmodsim.so." MODSIM_SOVERSION, RTLD_LAZY | RTLD_NOLOAD));
+	for (size_t i = 0; i < sizeof(lab) / sizeof(lab[0]); i++)
+		if (dlsym(RTLD_DEFAULT, lab[i]))
+			fail_msg("%s is linked into the core-only program", lab[i]);
+}
+#endif
 
 static void test_boundary_load_and_unload_hello(void **state)
 {
@@ -79,7 +104,7 @@ static void test_boundary_load_and_unload_hello(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_boundary_code_is_in_the_shared_library),
+		cmocka_unit_test(test_boundary_code_location),
 		cmocka_unit_test_setup_teardown(test_boundary_load_and_unload_hello, setup, teardown),
 	};
 
