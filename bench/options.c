@@ -152,9 +152,13 @@ static int parse_strategies(const char *list, struct bench_opts *o)
 	return 0;
 }
 
-/* bench/modules/benchfn.so next to the binary, else where this build put it. */
+/*
+ * bench/modules/benchfn.so next to the binary (the build tree), else the
+ * installed one (BINDIR/../lib/modsim/bench), else where this build put it.
+ */
 static void default_module(char *out, size_t len)
 {
+	static const char *const rel[] = { "bench/modules", BENCH_BINDIR_TO_MODULE_DIR };
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
@@ -165,9 +169,10 @@ static void default_module(char *out, size_t len)
 		slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			if (snprintf(out, len, "%s/bench/modules/%s.so", exe, BENCHFN_NAME) <
-				    (int)len && !access(out, R_OK))
-				return;
+			for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++)
+				if (snprintf(out, len, "%s/%s/%s.so", exe, rel[i], BENCHFN_NAME) <
+					    (int)len && !access(out, R_OK))
+					return;
 		}
 	}
 	snprintf(out, len, "%s/%s.so", BENCH_MODULE_DIR, BENCHFN_NAME);

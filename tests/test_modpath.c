@@ -205,35 +205,72 @@ static void test_modpath_init_config_overrides_env(void **state)
 	assert_error_has("(searched: /nonexistent-modsim-a)");
 }
 
+/* @dir by its canonical name (as the kernel lists the directories it derives). */
+static void canonical(const char *dir, char *out)
+{
+	assert_non_null(realpath(dir, out));
+}
+
+/*
+ * After the environment: the installed modules folder (none in a build
+ * tree: BINDIR/../lib/modsim/modules does not exist, and is not listed),
+ * then the build tree's: the binary's directory + "/modules", and the
+ * build's modules/ compiled into the test programs.
+ */
 static void test_modpath_init_env_then_exe_dir(void **state)
 {
 	struct fixture *f = *state;
-	char want[PATH_MAX + 64], exe_mods[PATH_MAX];
+	char want[3 * PATH_MAX + 64], exe_mods[PATH_MAX], build_mods[PATH_MAX];
 
 	exe_modules_dir(exe_mods, sizeof(exe_mods));
+	canonical(MODSIM_BUILD_DIR "/modules", build_mods);
 	setenv("MODSIM_MODULE_PATH", "/nonexistent-modsim-a:/nonexistent-modsim-b", 1);
 	kernel_with_path(f, NULL);
-	snprintf(want, sizeof(want), "/nonexistent-modsim-a:/nonexistent-modsim-b:%s", exe_mods);
+	snprintf(want, sizeof(want), "/nonexistent-modsim-a:/nonexistent-modsim-b:%s:%s", exe_mods,
+		 build_mods);
 	assert_string_equal(f->k->module_path, want);
+	assert_null(strstr(f->k->module_path, "/lib/modsim/modules"));
 }
 
-/* With neither config nor environment, the executable's modules/ is searched. */
+/*
+ * With neither config nor environment (a suite run by hand, not by CTest),
+ * the executable's modules/ and the build's modules/ are searched: a test
+ * module and an example module both load by bare name.
+ */
 static void test_modpath_init_exe_dir_alone(void **state)
 {
 	struct fixture *f = *state;
-	char exe_mods[PATH_MAX], want[PATH_MAX + 16];
+	char exe_mods[PATH_MAX], build_mods[PATH_MAX], want[2 * PATH_MAX + 16];
 	struct modsim_mod *m = NULL;
 
 	exe_modules_dir(exe_mods, sizeof(exe_mods));
+	canonical(MODSIM_BUILD_DIR "/modules", build_mods);
 	unsetenv("MODSIM_MODULE_PATH");
 	kernel_with_path(f, NULL);
-	assert_string_equal(f->k->module_path, exe_mods);
+	snprintf(want, sizeof(want), "%s:%s", exe_mods, build_mods);
+	assert_string_equal(f->k->module_path, want);
 	/* The suites live in build/tests, beside build/tests/modules. */
 	snprintf(want, sizeof(want), "%s/params.so", exe_mods);
-	if (access(want, F_OK) == 0) {
-		assert_int_equal(modsim_load(f->k, "params", 0, NULL, &m), 0);
-		assert_string_equal(m->path, want);
-	}
+	assert_int_equal(modsim_load(f->k, "params", 0, NULL, &m), 0);
+	assert_string_equal(m->path, want);
+	/* The example modules are in build/modules. */
+	snprintf(want, sizeof(want), "%s/hello.so", build_mods);
+	assert_int_equal(modsim_load(f->k, "hello", 0, NULL, &m), 0);
+	assert_string_equal(m->path, want);
+}
+
+/* A directory named twice (the environment and the binary's) is searched once. */
+static void test_modpath_init_derived_dir_once(void **state)
+{
+	struct fixture *f = *state;
+	char exe_mods[PATH_MAX], build_mods[PATH_MAX], want[2 * PATH_MAX + 16];
+
+	exe_modules_dir(exe_mods, sizeof(exe_mods));
+	canonical(MODSIM_BUILD_DIR "/modules", build_mods);
+	setenv("MODSIM_MODULE_PATH", build_mods, 1);
+	kernel_with_path(f, NULL);
+	snprintf(want, sizeof(want), "%s:%s", build_mods, exe_mods);
+	assert_string_equal(f->k->module_path, want);
 }
 
 int main(void)
@@ -258,6 +295,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_modpath_init_env_then_exe_dir, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_modpath_init_exe_dir_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modpath_init_derived_dir_once, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

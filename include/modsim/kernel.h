@@ -25,8 +25,10 @@ struct modsim_sched;
  * @max_cpus:          thread slots ("CPUs"): workers, timer, loader, callers
  * @strategy:          preset name or path to a strategy .so
  * @module_path:       colon-separated directories searched for a bare module
- *                     name; NULL: $MODSIM_MODULE_PATH, then the executable's
- *                     directory + "/modules"
+ *                     name; NULL: $MODSIM_MODULE_PATH, then the installed
+ *                     modules folder (BINDIR/../lib/modsim/modules from the
+ *                     executable, LIBDIR/modsim/modules from libmodsim.so),
+ *                     then the executable's directory + "/modules"
  * @init_timeout_ms:   watchdog for init, exit and the other module hooks;
  *                     0 runs them inline on the caller's thread, unwatched
  * @unload_timeout_ms: longest a blocking unload waits for users
