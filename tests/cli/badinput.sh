@@ -57,6 +57,15 @@ shell_case "missing number to run" 2 "run" "run"
 shell_case "unknown command" 2 "frobnicate" "frobnicate"
 shell_case "unknown strategy in a script" 2 "no_such_strategy" "strategy no_such_strategy"
 
+# A module whose exit crashes: the kernel's log line names the crash, and
+# the script fails (exit 1) on the line of the rmmod.
+printf 'insmod exitcrash\nrmmod exitcrash\nlsmod\n' | "$modsim" shell >"$tmp/out" 2>"$tmp/err"
+status=$?
+[ "$status" -eq 1 ] || fail "exit crash: exit $status, want 1 (stderr: $(cat "$tmp/err"))"
+grep -qF "modsim: line 2: rmmod exitcrash: unloaded, but its exit crashed (module-crash" "$tmp/err" ||
+	fail "exit crash: stderr does not say so: $(cat "$tmp/err")"
+grep -q "exitcrash" "$tmp/out" && fail "exit crash: still listed after rmmod: $(cat "$tmp/out")"
+
 cli_case "unknown command line command" 2 "frobnicate" frobnicate
 cli_case "unknown strategy" 2 "no_such_strategy" --strategy no_such_strategy shell
 cli_case "bad --seed" 2 "12x" --seed 12x
