@@ -572,7 +572,9 @@ int modsim_quarantine_close(struct modsim_mod *m)
 	pthread_mutex_lock(&range_lock);
 
 	pinned_unseal_all();
-	if (m->handle) {
+	/* With the dynamic linker wedged, dlclose would wait forever: the
+	 * object stays mapped, and is quarantined in place (pinned). */
+	if (m->handle && !modsim_linker_wedged()) {
 		dlerror();
 		if (libc_dlclose(m->handle) != 0)
 			dlerr = dlerror();

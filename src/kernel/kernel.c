@@ -270,7 +270,7 @@ MODSIM_API void modsim_kernel_destroy(struct modsim_kernel *k)
 
 	stuck = free_records(k);
 	/* A stuck generation's thread may still come back into the preset's code. */
-	if (k->strat_handle && !stuck)
+	if (k->strat_handle && !stuck && !modsim_linker_wedged())
 		dlclose(k->strat_handle);
 	destroy_locks(k);
 	free(k);

@@ -57,6 +57,42 @@ shell_case "missing number to run" 2 "run" "run"
 shell_case "unknown command" 2 "frobnicate" "frobnicate"
 shell_case "unknown strategy in a script" 2 "no_such_strategy" "strategy no_such_strategy"
 
+# Hostile ELF files: one line naming the file and why, exit 1, and the
+# process goes on (hello loads after).
+head -c 6000 "$build/modules/hello.so" >"$tmp/trunc.so"
+mkfifo "$tmp/fifo.so"
+shell_case "truncated ELF" 1 "$tmp/trunc.so is truncated" "insmod $tmp/trunc.so
+insmod hello"
+shell_case "FIFO named .so" 1 "$tmp/fifo.so is not a regular file" "insmod $tmp/fifo.so
+insmod hello"
+shell_case "name into an unmapped page" 1 "runs without a NUL into unreadable memory" "insmod namerun
+insmod hello"
+shell_case "name in a PROT_NONE page" 1 "insmod nameprot: the descriptor's name points at unmapped or unreadable memory" "insmod nameprot
+insmod hello"
+shell_case "wild parameter table" 1 "insmod wildparams: its parameter table (0x1000..0x1080) is not readable" "insmod wildparams x=1
+insmod hello"
+
+# A module that calls exit(): reported on one line, status 1 (not the 0 it asked for).
+shell_case_nolines() {
+	printf '%s\n' "$4" | "$modsim" shell >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	check "$1" "$2" "$3"
+}
+shell_case_nolines "exit(0) in init" 1 "modsim: module initexit called exit(0) in init" "insmod initexit
+insmod hello"
+shell_case_nolines "exit(0) in a constructor" 1 "ctorexit.so: a constructor of the module called exit(0)" "insmod ctorexit
+insmod hello"
+
+# A constructor that never returns: the watchdog (2 s by default) gives up
+# on dlopen; later loads are refused; the shell still ends, status 1.
+printf 'insmod ctorhang\ninsmod hello\n' | "$modsim" shell >"$tmp/out" 2>"$tmp/err"
+status=$?
+[ "$status" -eq 1 ] || fail "constructor hang: exit $status, want 1 (stderr: $(cat "$tmp/err"))"
+grep -qF "modsim: line 1: insmod ctorhang: a constructor of" "$tmp/err" ||
+	fail "constructor hang: no time-out on line 1: $(cat "$tmp/err")"
+grep -qF "modsim: line 2: insmod hello: refused: a constructor of" "$tmp/err" ||
+	fail "constructor hang: line 2 not refused: $(cat "$tmp/err")"
+
 # A module whose exit crashes: the kernel's log line names the crash, and
 # the script fails (exit 1) on the line of the rmmod.
 printf 'insmod exitcrash\nrmmod exitcrash\nlsmod\n' | "$modsim" shell >"$tmp/out" 2>"$tmp/err"
