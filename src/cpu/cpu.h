@@ -25,6 +25,12 @@ void modsim_cpu_online(struct modsim_cpu *cpu);
 void __modsim_cpu_park(struct modsim_cpu *cpu);
 /* This thread's slot if it has one, without claiming; NULL otherwise. */
 struct modsim_cpu *modsim_cpu_peek(struct modsim_kernel *k);
+/* A grace period without waiting: snapshot each slot's quiescent count
+ * into @snap (k->ncpus entries; ULONG_MAX where a slot need not be waited
+ * for: free, offline, parked, or the caller's own), then ask whether every
+ * slot has passed a quiescent point (or gone offline) since. */
+void modsim_cpu_snapshot(struct modsim_kernel *k, unsigned long *snap);
+bool modsim_cpu_passed(struct modsim_kernel *k, unsigned long *snap);
 
 /* A point outside module code: counts a quiescent state, parks if asked. */
 static inline void modsim_cpu_quiescent(struct modsim_cpu *cpu)

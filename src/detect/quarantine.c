@@ -459,13 +459,15 @@ int modsim_quarantine_init(struct modsim_kernel *k)
 	return 0;
 }
 
-/* Give up @e's reservations.  With q->lock and range_lock held. */
+/* Give up @e's reservations; its generation's quarantine is over (its
+ * record may be reclaimed: release.c).  With q->lock and range_lock held. */
 static void qent_release(struct qent *e)
 {
 	int idx[MODSIM_MAX_RANGES];
 	unsigned int n = 0;
 	uintptr_t lo, hi;
 
+	e->m->quarantine_over = true;
 	for (unsigned int i = 0; i < e->nslots; i++) {
 		struct range_slot *s = slot_mod(e->slot[i], e->m);
 

@@ -17,4 +17,7 @@ void modsim_mod_sweep(struct modsim_mod *m);
  * object (whose mapping would fault inside dlopen). */
 int modsim_elf_precheck(const char *spec, const char *path);
 
+/* Free @m's record and the preset's state in it (release.c). */
+void modsim_mod_free(struct modsim_mod *m);
+
 #endif /* MODSIM_LOADER_H */
