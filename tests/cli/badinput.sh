@@ -93,6 +93,48 @@ grep -qF "modsim: line 1: insmod ctorhang: a constructor of" "$tmp/err" ||
 grep -qF "modsim: line 2: insmod hello: refused: a constructor of" "$tmp/err" ||
 	fail "constructor hang: line 2 not refused: $(cat "$tmp/err")"
 
+# A module whose init never returns, in a scenario: the free-running trial
+# reports the deadlock (watchdog), and the replay hunt finds a controlled
+# schedule that ends on it (it aborted after 20 s), which replays.  The
+# scenario's watchdog is short; the checks are on what is reported.
+cat >"$tmp/hang.ini" <<'INI'
+[scenario]
+name = hang
+hazard = S
+description = init never returns
+init_timeout_ms = 300
+
+[module]
+name = inithang
+
+[workers]
+hook = 1
+
+[loader]
+action = cycle
+INI
+"$modsim" run --strategy none --scenario "$tmp/hang.ini" --duration 1 >"$tmp/out" 2>"$tmp/err"
+status=$?
+[ "$status" -eq 0 ] || fail "hang hunt: exit $status, want 0 (stderr: $(cat "$tmp/err"))"
+grep -qF "first deadlock: module inithang gen 1, loader init" "$tmp/out" ||
+	fail "hang hunt: no deadlock reported: $(cat "$tmp/out")"
+grep -q "ends on deadlock" "$tmp/out" || fail "hang hunt: no replay of the deadlock: $(cat "$tmp/out")"
+token=$(sed -n 's/^replay: modsim run --replay \(ms1\.[A-Za-z0-9_-]*\)$/\1/p' "$tmp/out" | head -1)
+if [ -n "$token" ]; then
+	"$modsim" run --replay "$token" >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	[ "$status" -eq 0 ] || fail "hang replay: exit $status (stderr: $(cat "$tmp/err"))"
+	grep -qF "replay: reproduced deadlock" "$tmp/out" ||
+		fail "hang replay: not reproduced: $(cat "$tmp/out")"
+else
+	fail "hang hunt: no token printed"
+fi
+"$modsim" matrix --strategies none --scenarios "$tmp/hang.ini" --trials 1 >"$tmp/out" 2>"$tmp/err"
+status=$?
+[ "$status" -eq 0 ] || [ "$status" -eq 3 ] || fail "hang matrix: exit $status (stderr: $(cat "$tmp/err"))"
+grep -q "none x .*hang.ini: deadlock: modsim run --replay ms1\." "$tmp/out" ||
+	fail "hang matrix: no replay of the deadlock: $(cat "$tmp/out")"
+
 # A module whose exit crashes: the kernel's log line names the crash, and
 # the script fails (exit 1) on the line of the rmmod.
 printf 'insmod exitcrash\nrmmod exitcrash\nlsmod\n' | "$modsim" shell >"$tmp/out" 2>"$tmp/err"
