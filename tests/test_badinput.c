@@ -452,12 +452,16 @@ static struct modsim_kernel *child_kernel(unsigned int init_timeout_ms)
 static int child_ctorhang(void)
 {
 	struct modsim_kernel *k = child_kernel(HANG_TIMEOUT_MS);
+	struct modsim_stats st;
 
 	if (modsim_load(k, "hello", 0, NULL, NULL) || modsim_unload(k, "hello", 0))
 		return 91;
 	if (modsim_load(k, "ctorhang", 0, NULL, NULL) != -ETIMEDOUT)
 		return 92;
 	fprintf(stderr, "%s\n", modsim_last_error());
+	modsim_stats_get(k, &st);
+	if (st.violations[MODSIM_V_DEADLOCK] != 1)
+		return 94;
 	if (modsim_load(k, "hello", 0, NULL, NULL) != -EDEADLK)
 		return 93;
 	fprintf(stderr, "%s\n", modsim_last_error());

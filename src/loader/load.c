@@ -234,6 +234,15 @@ static int open_object(struct modsim_kernel *k, const char *spec, const char *pa
 	memcpy(j->path, path, plen);
 	err = modsim_watchdog_run(k, "dlopen", spec, dl_job_run, j);
 	if (err == -ETIMEDOUT) {
+		struct modsim_violation v;
+
+		/* The module's deadlock, as a hung init is (watchdog.c); no
+		 * generation exists yet, so it is named by the file. */
+		modsim_violation_init(&v, MODSIM_V_DEADLOCK, NULL, MODSIM_SS_LOADER, "dlopen");
+		snprintf(v.module, sizeof(v.module), "%s", spec);
+		snprintf(v.detail, sizeof(v.detail), "a constructor of %.100s did not return within %u ms",
+			 path, k->cfg.init_timeout_ms);
+		modsim_stat_violation(k, &v);
 		modsim_linker_wedge(path);
 		return modsim_err(-ETIMEDOUT, "insmod %s: a constructor of %s did not return within %u ms; it holds the dynamic linker's lock, so this process can load and unload no more modules",
 				  spec, path, k->cfg.init_timeout_ms); /* j stays with the thread */
