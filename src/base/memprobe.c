@@ -27,8 +27,8 @@
  * prefix) instead of raising a signal.  Raw system calls, not the libc
  * wrappers: a sanitizer's interceptor would check the address first, and
  * the shadow of a wild address is not ours to read.  One pipe per process,
- * under probe_lock: loads are rare, a few calls each, about a microsecond
- * a call.
+ * under probe_lock: a load makes a few probes, two system calls each (a
+ * write and a read per page).
  */
 #define PROBE_CHUNK 4096 /* no more than a page: the smallest page size */
 
