@@ -119,9 +119,9 @@ status=$?
 grep -qF "first deadlock: module inithang gen 1, loader init" "$tmp/out" ||
 	fail "hang hunt: no deadlock reported: $(cat "$tmp/out")"
 grep -q "ends on deadlock" "$tmp/out" || fail "hang hunt: no replay of the deadlock: $(cat "$tmp/out")"
-token=$(sed -n 's/^replay: modsim run --replay \(ms1\.[A-Za-z0-9_-]*\)$/\1/p' "$tmp/out" | head -1)
+token=$(grep '^replay: ' "$tmp/out" | grep -o 'ms1\.[A-Za-z0-9_-]*' | head -1)
 if [ -n "$token" ]; then
-	"$modsim" run --replay "$token" >"$tmp/out" 2>"$tmp/err"
+	"$modsim" run --replay "$token" --scenario "$tmp/hang.ini" >"$tmp/out" 2>"$tmp/err"
 	status=$?
 	[ "$status" -eq 0 ] || fail "hang replay: exit $status (stderr: $(cat "$tmp/err"))"
 	grep -qF "replay: reproduced deadlock" "$tmp/out" ||
