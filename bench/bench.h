@@ -46,6 +46,7 @@ struct bench_opts {
 	unsigned int runs;
 	unsigned int unloads;
 	unsigned int cycles;
+	unsigned int rss_cycles; /* --rss-cycles: only the RSS run (rss.c) */
 	unsigned int init_timeout_ms;
 	bool pin;
 	bool cpu_clock; /* time the loops by the thread's CPU time, not the wall clock */
@@ -54,6 +55,10 @@ struct bench_opts {
 	const char *plot;
 	char module[PATH_MAX];
 };
+
+/* RSS against load/unload cycles of unload-race, per safe preset (rss.c).
+ * Return: 0, or 1 when a preset's run failed. */
+int bench_run_rss(const struct bench_opts *o);
 
 /* Parse argv.  Return: 0 to run, 1 when --help or --version was printed, -1 after a
  * usage error was printed on stderr. */

@@ -85,6 +85,10 @@ int main(int argc, char **argv)
 		return 0;
 	if (rc < 0)
 		return 2;
+	if (o.rss_cycles) {
+		bench_clock = CLOCK_MONOTONIC;
+		return bench_run_rss(&o);
+	}
 	bench_clock = o.cpu_clock ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC;
 	memset(&r, 0, sizeof(r));
 	r.o = &o;

@@ -18,6 +18,7 @@ static const char usage[] =
 	"                    [--clock cpu|wall] [--json | --csv] [--plot FILE.png] [--unloads N]\n"
 	"                    [--cycles N] [--init-timeout MS] [--module PATH] [--quiet]\n"
 	"                    [--help] [--version]\n"
+	"       modsim-bench --rss-cycles N [--strategies LIST] [--init-timeout MS]\n"
 	"\n"
 	"What callers pay per call under each strategy, measured like the kernel's refscale:\n"
 	"on every thread at once, a tight loop of the preset's enter, an indirect call into a\n"
@@ -36,6 +37,9 @@ static const char usage[] =
 	"  --unloads N        unload-latency samples per preset and thread count, 0 skips (default: 20)\n"
 	"  --cycles N         load/unload cycles per preset, in 10 rounds that alternate with a\n"
 	"                     bare dlopen/dlclose loop; 0 skips (default: 200)\n"
+	"  --rss-cycles N     instead of the above: resident memory against N load/unload\n"
+	"                     cycles of unload-race (2 workers), under each preset predicted\n"
+	"                     safe for it; lines RSS and RSSGROWTH\n"
 	"  --init-timeout MS  every kernel's init/exit watchdog; 0 runs init and exit on the\n"
 	"                     caller, with no watchdog thread (default: the library's, 2000)\n"
 	"  --module PATH      the benchmark module (default: bench/modules/benchfn.so by the binary)\n"
@@ -44,7 +48,8 @@ static const char usage[] =
 	"  -h, --help         this text\n"
 	"  -V, --version      print the version\n"
 	"\n"
-	"Every result has a grep-able line: SUMMARY, UNLOAD, WORLDSTOP, CYCLES, VERDICT.\n"
+	"Every result has a grep-able line: SUMMARY, UNLOAD, WORLDSTOP, CYCLES, VERDICT\n"
+	"(RSS, RSSGROWTH with --rss-cycles).\n"
 	"Verdicts are information: the exit status is 0 whether they pass or fail;\n"
 	"1 a run could not be done, 2 bad usage.\n";
 
@@ -282,6 +287,11 @@ int bench_opts_parse(int argc, char **argv, struct bench_opts *o)
 			    parse_ulong("--cycles", v, 0, 10000000, &n))
 				return -1;
 			o->cycles = (unsigned int)n;
+		} else if (is_opt(a, "--rss-cycles")) {
+			if (!(v = value_of(argc, argv, &i, "--rss-cycles")) ||
+			    parse_ulong("--rss-cycles", v, 1, 100000000, &n))
+				return -1;
+			o->rss_cycles = (unsigned int)n;
 		} else if (is_opt(a, "--init-timeout")) {
 			if (!(v = value_of(argc, argv, &i, "--init-timeout")) ||
 			    parse_ulong("--init-timeout", v, 0, 600000, &n))

@@ -21,6 +21,7 @@
 #define SHELL_MAX_WORKERS 1024
 #define SHELL_MAX_SECONDS 3600.0
 #define SHELL_LINE_MAX 4096
+#define SHELL_VLOG 1024 /* violations the kernel logs (stats.c) */
 
 /* What a command did: the three outcomes the exit status is made of. */
 enum shell_result { SHELL_OK, SHELL_FAILED, SHELL_USAGE };
@@ -128,13 +129,40 @@ static enum shell_result cmd_insmod(struct shell *sh, int argc, char **argv)
 	return err ? shell_failed(sh, "insmod", err) : SHELL_OK;
 }
 
+/*
+ * Did the exit of generation @gen of @name fault?  The unload went through
+ * (the generation is gone), but a module whose exit crashed is a failure
+ * of the script.  Looks at the violations logged since the log held
+ * @logged of them; the log keeps the first SHELL_VLOG, enough for a
+ * script.
+ */
+static struct modsim_violation shell_vlog[SHELL_VLOG];
+
+static bool exit_crashed(struct shell *sh, const char *name, unsigned long gen, size_t logged)
+{
+	size_t n = modsim_violations(sh->k, shell_vlog, SHELL_VLOG);
+	const struct modsim_violation *v = shell_vlog;
+
+	for (size_t i = logged; i < n; i++) {
+		if (v[i].subsys != MODSIM_SS_LOADER || strcmp(v[i].op, "exit") ||
+		    strcmp(v[i].module, name) || v[i].generation != gen)
+			continue;
+		snprintf(sh->msg, sizeof(sh->msg), "rmmod %s: unloaded, but its exit crashed (%s, gen %lu)",
+			 name, modsim_vkind_name(v[i].kind), gen);
+		return true;
+	}
+	return false;
+}
+
 static enum shell_result cmd_rmmod(struct shell *sh, int argc, char **argv)
 {
 	const char *name = NULL;
 	unsigned int flags = 0;
-	int i, err;
-
+	struct modsim_mod *m;
+	unsigned long gen;
+	size_t logged;
 	bool wait = false;
+	int i, err;
 
 	/* kmod's spellings too: -f, and -w (wait for users: the default here). */
 	for (i = 1; i < argc; i++) {
@@ -157,8 +185,13 @@ static enum shell_result cmd_rmmod(struct shell *sh, int argc, char **argv)
 		return shell_usage(sh, "usage: rmmod NAME [-w|--wait|--nowait] [-f|--force]");
 	if (wait && (flags & MODSIM_UNLOAD_NOWAIT))
 		return shell_usage(sh, "rmmod: --wait and --nowait exclude each other");
+	m = modsim_find(sh->k, name);
+	gen = m ? m->generation : 0;
+	logged = modsim_violations(sh->k, shell_vlog, SHELL_VLOG);
 	err = modsim_unload(sh->k, name, flags);
-	return err ? shell_failed(sh, "rmmod", err) : SHELL_OK;
+	if (err)
+		return shell_failed(sh, "rmmod", err);
+	return exit_crashed(sh, name, gen, logged) ? SHELL_FAILED : SHELL_OK;
 }
 
 static enum shell_result cmd_lsmod(struct shell *sh, int argc, char **argv)

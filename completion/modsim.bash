@@ -157,10 +157,10 @@ _modsim_bench()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
-	--threads | --loops | --runs | --unloads | --cycles | --init-timeout) return ;;
+	--threads | --loops | --runs | --unloads | --cycles | --rss-cycles | --init-timeout) return ;;
 	esac
 	COMPREPLY=($(compgen -W "--strategies --threads --loops --runs --pin --clock --json --csv
-		--plot --unloads --cycles --init-timeout --module --quiet --help --version" -- "$cur"))
+		--plot --unloads --cycles --rss-cycles --init-timeout --module --quiet --help --version" -- "$cur"))
 }
 
 complete -F _modsim modsim

@@ -83,6 +83,12 @@ struct modsim_mod {
 	/* Unload waiting (modsim_mod_wait); see kernel->wait_lock. */
 	_Atomic int waiting;
 
+	/* Reclaiming the record (release.c): its pages were given back
+	 * (set by quarantine.c, under load_mutex), and how many kernel
+	 * objects hold it across quiescent points (open files). */
+	bool quarantine_over;
+	_Atomic unsigned int holds;
+
 	/* Next on the kernel list this generation is on (mods, gone or
 	 * gone_mapped).  Under kernel->list_lock. */
 	struct modsim_mod *next;
@@ -146,13 +152,20 @@ struct modsim_kernel {
 	 * lookups and loads cost the same after a million cycles as after
 	 * one.  A generation moves off it when it is released: to
 	 * gone_mapped if its memory stays mapped (glibc pinned it, or a
-	 * preset keeps it), else to gone.  Gone records stay allocated until
-	 * the kernel is destroyed: a stale caller may still hold one.
+	 * preset keeps it), else to gone.  A gone record stays allocated
+	 * while a stale caller may still hold it: it leaves gone for the
+	 * reclaim lists when its quarantine ended, and is freed a grace
+	 * period later (release.c says why that is safe).
 	 */
 	pthread_mutex_t list_lock;
 	struct modsim_mod *mods, *mods_tail;
 	struct modsim_mod *gone, *gone_mapped; /* newest first */
 	unsigned long next_generation;
+
+	/* Records waiting to be freed (release.c).  Under load_mutex. */
+	struct modsim_mod *reclaim_wait; /* for the grace period begun at reclaim_snap */
+	struct modsim_mod *reclaim_next; /* for the next one */
+	unsigned long *reclaim_snap;     /* each CPU's qs then; ULONG_MAX: no need */
 
 	/*
 	 * wait_lock and wait_cond: modsim_mod_wait() sleeps here, woken by

@@ -7,7 +7,14 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <modsim/kernel.h>
 
@@ -131,7 +138,7 @@ static void test_modsim_load_name_unmapped(void **state)
 	struct modsim_kernel *k = *state;
 
 	assert_int_equal(modsim_load(k, TMOD("badname"), 0, NULL, NULL), -ENOEXEC);
-	assert_error_has("the descriptor's name points at unmapped memory (0x10)");
+	assert_error_has("the descriptor's name points at unmapped or unreadable memory (0x10)");
 	assert_kernel_usable(k, "badname");
 }
 
@@ -303,6 +310,241 @@ static void test_modsim_set_strategy_bad_so(void **state)
 	assert_string_equal(modsim_strategy_name(k), "none");
 }
 
+/* A file in a fresh temporary directory; the caller removes both. */
+static void tmp_path(char *dir, size_t dlen, char *path, size_t plen, const char *name)
+{
+	snprintf(dir, dlen, "%s/modsim-badinput.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, plen, "%s/%s", dir, name);
+}
+
+/* A copy of hello.so cut after @keep bytes: the program headers are whole,
+ * the segments they map are not (dlopen would raise SIGBUS inside). */
+static void test_modsim_load_truncated_elf(void **state)
+{
+	struct modsim_kernel *k = *state;
+	char dir[256], path[300], buf[4096];
+	size_t keep = 6000, n, done = 0;
+	FILE *in, *out;
+
+	tmp_path(dir, sizeof(dir), path, sizeof(path), "trunc.so");
+	in = fopen(HELLO_SO, "rb");
+	out = fopen(path, "wb");
+	assert_non_null(in);
+	assert_non_null(out);
+	while (done < keep && (n = fread(buf, 1, keep - done < sizeof(buf) ? keep - done : sizeof(buf), in)) > 0) {
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+		done += n;
+	}
+	fclose(in);
+	fclose(out);
+
+	assert_int_equal(modsim_load(k, path, 0, NULL, NULL), -ENOEXEC);
+	assert_error_has(path);
+	assert_error_has("is truncated");
+	unlink(path);
+	rmdir(dir);
+	assert_kernel_usable(k, "hello");
+}
+
+/* A FIFO named *.so: refused at once, not waited on for a writer. */
+static void test_modsim_load_fifo(void **state)
+{
+	struct modsim_kernel *k = *state;
+	char dir[256], path[300];
+
+	tmp_path(dir, sizeof(dir), path, sizeof(path), "fifo.so");
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(modsim_load(k, path, 0, NULL, NULL), -ENOEXEC);
+	assert_error_has(path);
+	assert_error_has("not a regular file");
+	unlink(path);
+	rmdir(dir);
+	assert_kernel_usable(k, "fifo");
+}
+
+static void test_modsim_load_name_runs_unmapped(void **state)
+{
+	struct modsim_kernel *k = *state;
+
+	assert_int_equal(modsim_load(k, "namerun", 0, NULL, NULL), -ENOEXEC);
+	assert_error_has("insmod namerun: the descriptor's name");
+	assert_error_has("runs without a NUL into unreadable memory");
+	assert_kernel_usable(k, "namerun");
+}
+
+static void test_modsim_load_name_prot_none(void **state)
+{
+	struct modsim_kernel *k = *state;
+
+	assert_int_equal(modsim_load(k, "nameprot", 0, NULL, NULL), -ENOEXEC);
+	assert_error_has("insmod nameprot: the descriptor's name points at unmapped or unreadable memory");
+	assert_kernel_usable(k, "nameprot");
+}
+
+static void test_modsim_load_wild_param_table(void **state)
+{
+	struct modsim_kernel *k = *state;
+	char *params[] = { "x=1" };
+
+	assert_int_equal(modsim_load(k, "wildparams", 1, params, NULL), -ENOEXEC);
+	assert_error_has("insmod wildparams: its parameter table (0x1000..0x1080) is not readable");
+	assert_kernel_usable(k, "wildparams");
+	/* Without parameters nothing reads the table. */
+	assert_int_equal(modsim_load(k, "wildparams", 0, NULL, NULL), 0);
+	assert_int_equal(modsim_unload(k, "wildparams", 0), 0);
+}
+
+static void test_modsim_load_wild_param_address(void **state)
+{
+	struct modsim_kernel *k = *state;
+	char *wild[] = { "x=1" }, *rodata[] = { "y=1" };
+
+	assert_int_equal(modsim_load(k, "wildparamaddr", 1, wild, NULL), -ENOEXEC);
+	assert_error_has("parameter 'x' points at 0x40, not at writable memory of the module");
+	assert_int_equal(modsim_load(k, "wildparamaddr", 1, rodata, NULL), -ENOEXEC);
+	assert_error_has("parameter 'y' points at");
+	assert_kernel_usable(k, "wildparamaddr");
+}
+
+/*
+ * Run @fn in a child process with its stderr in @err; the child ends with
+ * exit(@fn's value), through libc's exit.  Return: the wait status.
+ */
+static int in_child(int (*fn)(void), char *err, size_t len)
+{
+	int fds[2], status = 0;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		dup2(fds[1], STDERR_FILENO);
+		exit(fn());
+	}
+	close(fds[1]);
+	while (got + 1 < len && (n = read(fds[0], err + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	err[got] = '\0';
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static struct modsim_kernel *child_kernel(unsigned int init_timeout_ms)
+{
+	struct modsim_kernel *k = NULL;
+	struct modsim_config cfg;
+
+	modsim_config_default(&cfg);
+	cfg.timer_thread = false;
+	cfg.init_timeout_ms = init_timeout_ms;
+	if (modsim_kernel_create(&cfg, &k))
+		_exit(90);
+	return k;
+}
+
+static int child_ctorhang(void)
+{
+	struct modsim_kernel *k = child_kernel(HANG_TIMEOUT_MS);
+	struct modsim_stats st;
+
+	if (modsim_load(k, "hello", 0, NULL, NULL) || modsim_unload(k, "hello", 0))
+		return 91;
+	if (modsim_load(k, "ctorhang", 0, NULL, NULL) != -ETIMEDOUT)
+		return 92;
+	fprintf(stderr, "%s\n", modsim_last_error());
+	modsim_stats_get(k, &st);
+	if (st.violations[MODSIM_V_DEADLOCK] != 1)
+		return 94;
+	if (modsim_load(k, "hello", 0, NULL, NULL) != -EDEADLK)
+		return 93;
+	fprintf(stderr, "%s\n", modsim_last_error());
+	modsim_kernel_destroy(k);
+	return 7; /* and the process must still end, with this status */
+}
+
+/* A constructor that never returns: the watchdog gives up on dlopen, the
+ * load is refused, later loads are refused (the dynamic linker's lock is
+ * gone for good), and the process still ends with its own status. */
+static void test_modsim_load_constructor_hangs(void **state)
+{
+	char err[2048];
+	int st;
+
+	(void)state;
+	st = in_child(child_ctorhang, err, sizeof(err));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 7)
+		fail_msg("child status %#x, want exit 7; stderr: %s", st, err);
+	if (!strstr(err, "insmod ctorhang: a constructor of") || !strstr(err, "ctorhang.so did not return within"))
+		fail_msg("stderr lacks the time-out: %s", err);
+	if (!strstr(err, "insmod hello: refused: a constructor of"))
+		fail_msg("stderr lacks the refusal: %s", err);
+}
+
+static int child_load(const char *name)
+{
+	struct modsim_kernel *k = child_kernel(2000);
+
+	modsim_load(k, name, 0, NULL, NULL);
+	return 0; /* not reached when the module ends the process */
+}
+
+static int child_initexit(void)
+{
+	return child_load("initexit");
+}
+
+static int child_ctorexit(void)
+{
+	return child_load("ctorexit");
+}
+
+static int child_ctorcrash(void)
+{
+	return child_load("ctorcrash");
+}
+
+/* exit(0) from init or from a constructor: reported, status 1. */
+static void test_modsim_load_module_calls_exit(void **state)
+{
+	char err[2048];
+	int st;
+
+	(void)state;
+	st = in_child(child_initexit, err, sizeof(err));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 1)
+		fail_msg("initexit: child status %#x, want exit 1; stderr: %s", st, err);
+	if (!strstr(err, "modsim: module initexit called exit(0) in init"))
+		fail_msg("initexit: stderr: %s", err);
+
+	st = in_child(child_ctorexit, err, sizeof(err));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 1)
+		fail_msg("ctorexit: child status %#x, want exit 1; stderr: %s", st, err);
+	if (!strstr(err, "ctorexit.so: a constructor of the module called exit(0)"))
+		fail_msg("ctorexit: stderr: %s", err);
+}
+
+/* A constructor that crashes cannot be recovered from (dlopen holds its
+ * lock), but the report names the file being loaded. */
+static void test_modsim_load_constructor_crashes(void **state)
+{
+	char err[2048];
+	int st;
+
+	(void)state;
+	st = in_child(child_ctorcrash, err, sizeof(err));
+	if (!WIFSIGNALED(st))
+		fail_msg("ctorcrash: child status %#x, want a signal; stderr: %s", st, err);
+	if (!strstr(err, "ctorcrash.so: crashed while dlopen loaded it"))
+		fail_msg("ctorcrash: stderr: %s", err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +556,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_modsim_load_wrong_abi, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_load_name_unmapped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_load_unresolved_symbol, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modsim_load_truncated_elf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modsim_load_fifo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modsim_load_name_runs_unmapped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modsim_load_name_prot_none, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modsim_load_wild_param_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modsim_load_wild_param_address, setup, teardown),
+		cmocka_unit_test(test_modsim_load_constructor_hangs),
+		cmocka_unit_test(test_modsim_load_module_calls_exit),
+		cmocka_unit_test(test_modsim_load_constructor_crashes),
 		cmocka_unit_test_setup_teardown(test_modsim_load_init_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_load_init_crashes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_load_init_crashes_inline,

@@ -296,6 +296,92 @@ static void test_modsim_load_gone_generations_leave_the_list(void **state)
 	assert_int_equal(modsim_load(k, "fault_pinned", 0, NULL, NULL), -EBUSY);
 }
 
+static int setup_quarantine2(void **state)
+{
+	struct modsim_kernel *k = NULL;
+	struct modsim_config cfg;
+
+	modsim_config_default(&cfg);
+	cfg.timer_thread = false;
+	cfg.quarantine_max = 2;
+	assert_int_equal(modsim_kernel_create(&cfg, &k), 0);
+	*state = k;
+	return 0;
+}
+
+static bool on_list(const struct modsim_mod *l, const struct modsim_mod *m)
+{
+	for (; l; l = l->next)
+		if (l == m)
+			return true;
+	return false;
+}
+
+static bool gen_on_list(const struct modsim_mod *l, unsigned long gen)
+{
+	for (; l; l = l->next)
+		if (l->generation == gen)
+			return true;
+	return false;
+}
+
+/* Gone records the kernel still keeps, on any list. */
+static unsigned int kept(struct modsim_kernel *k)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&k->list_lock);
+	n = list_len(k->gone, MODSIM_STATE_GONE) + list_len(k->reclaim_wait, MODSIM_STATE_GONE) +
+	    list_len(k->reclaim_next, MODSIM_STATE_GONE);
+	pthread_mutex_unlock(&k->list_lock);
+	return n;
+}
+
+/*
+ * A gone generation's record is freed once its quarantine ended and a
+ * grace period passed, so a long run keeps a bounded number of them (it
+ * kept all of them); one a file holds stays, valid, until the file lets
+ * go.  (ASan checks that nothing touches a freed record.)
+ */
+static void test_modsim_unload_reclaims_gone_records(void **state)
+{
+	struct modsim_kernel *k = *state; /* quarantine_max 2 */
+	struct modsim_mod *held = NULL, *m;
+
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(modsim_load(k, "hello", 0, NULL, &m), 0);
+		if (i == 10) {
+			held = m;
+			/* What an open file does (chrdev.c). */
+			atomic_fetch_add(&held->holds, 1);
+		}
+		assert_int_equal(modsim_unload(k, "hello", 0), 0);
+	}
+	/* quarantine_max, one batch waiting, one collecting, and the held one. */
+	assert_in_range(kept(k), 1, 2 + 2 + 2 + 1);
+	assert_int_equal(modsim_mod_state(held), MODSIM_STATE_GONE);
+	assert_string_equal(held->name, "hello");
+	assert_int_equal(held->generation, 11);
+	pthread_mutex_lock(&k->list_lock);
+	assert_true(on_list(k->gone, held));
+	pthread_mutex_unlock(&k->list_lock);
+
+	atomic_fetch_sub(&held->holds, 1);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(modsim_load(k, "hello", 0, NULL, NULL), 0);
+		assert_int_equal(modsim_unload(k, "hello", 0), 0);
+	}
+	pthread_mutex_lock(&k->list_lock);
+	/* Freed (its address may already serve a newer record): gone from every list. */
+	assert_false(gen_on_list(k->gone, 11) || gen_on_list(k->reclaim_wait, 11) ||
+		     gen_on_list(k->reclaim_next, 11));
+	/* Still newest first, and the newest is the last loaded. */
+	assert_int_equal(k->gone->generation, 105);
+	for (m = k->gone; m && m->next; m = m->next)
+		assert_true(m->generation > m->next->generation);
+	pthread_mutex_unlock(&k->list_lock);
+}
+
 /* The default config and the preset names. */
 static void test_modsim_config_default_values(void **state)
 {
@@ -332,6 +418,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_modsim_config_default_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_load_gone_generations_leave_the_list,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modsim_unload_reclaims_gone_records,
+						setup_quarantine2, teardown),
 		cmocka_unit_test_setup_teardown(test_modsim_load_pinned_generation_refused, setup,
 						teardown),
 	};

@@ -44,4 +44,17 @@ static inline struct modsim_mod *modsim_mod_newest(struct modsim_kernel *k)
 	return n;
 }
 
+/* ---- untrusted memory (memprobe.c) ---- */
+
+/* Copy up to @n bytes from @src, an address a module gave; stops at the
+ * first byte that is not readable.  Return: bytes copied, or -errno. */
+long modsim_probe_read(void *dst, const void *src, size_t n);
+/* Copy @n bytes (at most 4096) to @dst, an address a module gave.
+ * Return: 0, or -EFAULT when any of it is not writable. */
+int modsim_probe_write(void *dst, const void *src, size_t n);
+/* Copy the string at @src into @dst (@cap bytes).  Return: its length,
+ * -EFAULT when it runs into memory that is not readable, -ENAMETOOLONG
+ * when no NUL comes within @cap bytes. */
+long modsim_probe_string(char *dst, size_t cap, const char *src);
+
 #endif /* MODSIM_BASE_H */

@@ -1,5 +1,6 @@
 /* CPU slots: one per thread, quiescent states, and stopping the world. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -323,6 +324,41 @@ static bool cpu_quiesced(struct modsim_cpu *c, unsigned long snap)
 	if (atomic_load_explicit(&c->parked, memory_order_acquire))
 		return true;
 	return atomic_load_explicit(&c->qs, memory_order_acquire) != snap;
+}
+
+void modsim_cpu_snapshot(struct modsim_kernel *k, unsigned long *snap)
+{
+	struct modsim_cpu *self = modsim_cpu_peek(k);
+
+	/* What the caller did before (unpublished, freed the pages) is seen
+	 * by a thread that comes online after; as modsim_wait_quiescence. */
+	atomic_thread_fence(memory_order_seq_cst);
+	for (unsigned int i = 0; i < k->ncpus; i++) {
+		struct modsim_cpu *c = &k->cpus[i];
+
+		snap[i] = ULONG_MAX;
+		if (c == self || !atomic_load_explicit(&c->used, memory_order_acquire) ||
+		    !atomic_load_explicit(&c->online, memory_order_acquire) ||
+		    atomic_load_explicit(&c->parked, memory_order_acquire))
+			continue;
+		snap[i] = atomic_load_explicit(&c->qs, memory_order_acquire);
+	}
+}
+
+bool modsim_cpu_passed(struct modsim_kernel *k, unsigned long *snap)
+{
+	bool all = true;
+
+	for (unsigned int i = 0; i < k->ncpus; i++) {
+		if (snap[i] == ULONG_MAX)
+			continue;
+		if (cpu_quiesced(&k->cpus[i], snap[i]))
+			snap[i] = ULONG_MAX; /* passed: no need to look again */
+		else
+			all = false;
+	}
+	atomic_thread_fence(memory_order_acquire);
+	return all;
 }
 
 MODSIM_API int modsim_wait_quiescence(struct modsim_kernel *k)

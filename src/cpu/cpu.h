@@ -25,6 +25,12 @@ void modsim_cpu_online(struct modsim_cpu *cpu);
 void __modsim_cpu_park(struct modsim_cpu *cpu);
 /* This thread's slot if it has one, without claiming; NULL otherwise. */
 struct modsim_cpu *modsim_cpu_peek(struct modsim_kernel *k);
+/* A grace period without waiting: snapshot each slot's quiescent count
+ * into @snap (k->ncpus entries; ULONG_MAX where a slot need not be waited
+ * for: free, offline, parked, or the caller's own), then ask whether every
+ * slot has passed a quiescent point (or gone offline) since. */
+void modsim_cpu_snapshot(struct modsim_kernel *k, unsigned long *snap);
+bool modsim_cpu_passed(struct modsim_kernel *k, unsigned long *snap);
 
 /* A point outside module code: counts a quiescent state, parks if asked. */
 static inline void modsim_cpu_quiescent(struct modsim_cpu *cpu)
@@ -73,6 +79,10 @@ struct modsim_sched_config {
 	void (*on_end)(void *arg, enum modsim_sched_end why);
 	void *arg;
 	int loader_id, timer_id, worker0_id; /* -1: no such thread */
+	/* A module hook (init, exit, ...) that holds the baton this long
+	 * without reaching a point is the module's own hang: the trial ends
+	 * as a deadlock, and that thread is left to its fate.  0: never. */
+	unsigned int module_hang_ms;
 };
 
 /* Which controlled thread a kernel thread is. */
@@ -143,6 +153,11 @@ bool modsim_sched_others_outside_calls(struct modsim_kernel *k);
 /* A violation was recorded by the calling thread (stats.c). */
 void modsim_sched_violation(struct modsim_kernel *k, const struct modsim_violation *v);
 /* "start", "wait", ... or the point's name. */
+/* The calling controlled thread enters module hook @what of @m (init,
+ * exit, ...), or (@m NULL) has left it. */
+void modsim_sched_module_call(struct modsim_kernel *k, struct modsim_mod *m, const char *what);
+/* The thread that hung in a module hook (the trial ended on it), or -1. */
+int modsim_sched_hung_thread(struct modsim_sched *s);
 const char *modsim_sched_at_name(int at);
 
 #endif /* MODSIM_CPU_H */

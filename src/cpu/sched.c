@@ -476,6 +476,8 @@ int modsim_sched_create(const struct modsim_sched_config *cfg, struct modsim_sch
 	s->cfg = *cfg;
 	s->n = cfg->nthreads;
 	s->holder = -1;
+	s->in_hook = -1;
+	s->hung = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	{
 		pthread_condattr_t ca;
@@ -542,6 +544,67 @@ void modsim_sched_abort(struct modsim_sched *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+void modsim_sched_module_call(struct modsim_kernel *k, struct modsim_mod *m, const char *what)
+{
+	struct sched_thread *t = sched_self(k);
+	struct modsim_sched *s = k->sched;
+
+	if (!t)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->in_hook = m ? (int)t->id : -1;
+	s->hook_mod = m;
+	s->hook_what = what;
+	pthread_mutex_unlock(&s->lock);
+}
+
+int modsim_sched_hung_thread(struct modsim_sched *s)
+{
+	int id;
+
+	pthread_mutex_lock(&s->lock);
+	id = s->hung;
+	pthread_mutex_unlock(&s->lock);
+	return id;
+}
+
+/*
+ * The holder has been inside a module hook for module_hang_ms without
+ * reaching a point: module code blocked where no scheduler can see (it
+ * never returns, or waits on something of its own).  That is the module's
+ * deadlock, as the watchdog reports it in a free-running trial: record it,
+ * mark the generation STUCK, and end control.  The thread stays where it
+ * is; the trial's owner must not wait for it (modsim_sched_hung_thread).
+ * With s->lock held.
+ */
+static void sched_hook_hung_locked(struct modsim_sched *s, uint64_t held_ns)
+{
+	struct sched_thread *t = &s->t[s->in_hook];
+	struct modsim_mod *m = s->hook_mod;
+	struct modsim_violation v;
+
+	sched_describe(s, s->rep.lost, sizeof(s->rep.lost));
+	modsim_violation_init(&v, MODSIM_V_DEADLOCK, m, MODSIM_SS_LOADER,
+			      s->hook_what ? s->hook_what : "hook");
+	v.point = t->last_point;
+	snprintf(v.detail, sizeof(v.detail), "%s of %s gen %lu did not return within %llu ms (controlled, step %u)",
+		 s->hook_what ? s->hook_what : "hook", m->name, m->generation,
+		 (unsigned long long)(held_ns / 1000000u), s->rep.steps);
+	s->deadlock_reported = true;
+	s->hung = (int)t->id;
+	s->rep.schedule.expect = MODSIM_V_DEADLOCK;
+	s->rep.schedule.expect_step = s->rep.steps;
+	s->rep.violation_thread = (int)t->id;
+	s->rep.violation_point = t->last_point;
+	modsim_sched_event(s, t, MODSIM_SEV_VIOLATION, -1, m, -1,
+			   modsim_vkind_name(MODSIM_V_DEADLOCK));
+	atomic_store_explicit(&m->state, MODSIM_STATE_STUCK, memory_order_release);
+	pthread_mutex_unlock(&s->lock);
+	modsim_stat_violation(s->k, &v);
+	pthread_mutex_lock(&s->lock);
+	sched_end_locked(s, MODSIM_SEND_DEADLOCK);
+}
+
 int modsim_sched_wait_end(struct modsim_sched *s)
 {
 	uint32_t seen = 0;
@@ -562,6 +625,11 @@ int modsim_sched_wait_end(struct modsim_sched *s)
 		if (s->rep.steps != seen || !s->started || s->ending) {
 			seen = s->rep.steps;
 			since = modsim_now_ns();
+			continue;
+		}
+		if (s->cfg.module_hang_ms && s->in_hook >= 0 && s->in_hook == s->holder &&
+		    modsim_now_ns() - since >= (uint64_t)s->cfg.module_hang_ms * 1000000ULL) {
+			sched_hook_hung_locked(s, modsim_now_ns() - since);
 			continue;
 		}
 		if (modsim_now_ns() - since < (uint64_t)SCHED_LOST_MS * 1000000ULL)

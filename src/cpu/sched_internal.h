@@ -86,6 +86,11 @@ struct modsim_sched {
 
 	struct modsim_sched_report rep;
 	uint32_t events_cap, log_cap, choices_cap, mods_cap, mod_ptr_cap, mod_count_cap;
+	/* A controlled thread inside a module hook (modsim_sched_module_call). */
+	int in_hook;                 /* its id, or -1 */
+	struct modsim_mod *hook_mod;
+	const char *hook_what;
+	int hung;                    /* the thread the trial ended on, hung in a hook, or -1 */
 	struct modsim_mod **mod_ptr; /* rep.mods[i] is the record mod_ptr[i] */
 	long *mod_count;             /* the last count traced per module */
 };

@@ -40,7 +40,7 @@ static int32_t sched_mod_index(struct modsim_sched *s, struct modsim_mod *m)
 	if (!m)
 		return -1;
 	for (uint32_t i = r->nmods; i-- > 0;)
-		if (s->mod_ptr[i] == m)
+		if (s->mod_ptr[i] == m && r->mods[i].generation == m->generation)
 			return (int32_t)i;
 	if (!grow((void **)&r->mods, &s->mods_cap, r->nmods + 1, sizeof(*r->mods), 1u << 20) ||
 	    !grow((void **)&s->mod_ptr, &s->mod_ptr_cap, r->nmods + 1, sizeof(*s->mod_ptr),

@@ -76,6 +76,25 @@ int modsim_guard_pop(struct modsim_guard *g);
 		}                                                      \
 	} while (0)
 
+/* The innermost guard of the calling thread (module code it is running), or NULL. */
+const struct modsim_guard *modsim_guard_top(void);
+/* The calling thread is about to dlopen @path (NULL: done): a fault, or a
+ * call to exit(), meanwhile is that file's constructors' doing. */
+void modsim_fault_loading(const char *path);
+const char *modsim_fault_loading_path(void);
+
+/* ---- a module's way out of the process (exitwatch.c) ---- */
+
+/* Watch exit(): a call from module code is reported and ends the process
+ * with status 1 (idempotent). */
+void modsim_exitwatch_init(void);
+/* A constructor of @path never returned: it holds the dynamic linker's
+ * lock for good, so nothing may dlopen or dlclose again, and the process
+ * leaves without running destructors. */
+void modsim_linker_wedge(const char *path);
+/* The path of the constructor holding the dynamic linker, or NULL. */
+const char *modsim_linker_wedged(void);
+
 /* ---- quarantine and segment ranges (quarantine.c) ---- */
 
 int modsim_quarantine_init(struct modsim_kernel *k);
@@ -106,6 +125,15 @@ void modsim_watchdog_fini(struct modsim_kernel *k);
  */
 int modsim_watchdog_call(struct modsim_mod *m, const char *what,
 			 int (*fn)(struct modsim_mod *m, void *arg), void *arg);
+
+/*
+ * The same for a call that belongs to no generation yet (dlopen, whose
+ * constructors are module code): @name names it in messages.  On
+ * time-out: -ETIMEDOUT, and the thread and @arg are left to their fate
+ * (@arg must then stay allocated).
+ */
+int modsim_watchdog_run(struct modsim_kernel *k, const char *what, const char *name,
+			int (*fn)(void *arg), void *arg);
 
 /* ---- naming module code (codename.c) ---- */
 

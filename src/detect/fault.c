@@ -66,6 +66,7 @@ static FAULT_TLS struct modsim_guard *tls_guard;     /* innermost guard */
 static FAULT_TLS void *tls_altstack;                 /* our mapping, or NULL */
 static FAULT_TLS size_t tls_altstack_len;            /* bytes mapped, guard page included */
 static FAULT_TLS volatile sig_atomic_t tls_in_report; /* handler is reporting */
+static FAULT_TLS const char *tls_loading;            /* the .so dlopen is loading here */
 
 #define FAULT_ALTSTACK_MIN (64 * 1024)
 
@@ -205,6 +206,15 @@ static void fault_report(int signo, const siginfo_t *si, uintptr_t addr, uintptr
 		sl_str(&l, "not inside any guarded call");
 	}
 	sl_flush(&l);
+	if (tls_loading) {
+		/* dlopen runs constructors before any guard can exist. */
+		sl_str(&l, "modsim: insmod ");
+		sl_str(&l, tls_loading);
+		sl_str(&l, ": crashed while dlopen loaded it (in a constructor of the module, or "
+			   "reading the file); aborting");
+		sl_flush(&l);
+		return;
+	}
 	sl_str(&l, "modsim: this is a bug of modsim or of a module's code outside a guarded "
 		   "call; aborting");
 	sl_flush(&l);
@@ -313,6 +323,23 @@ int modsim_fault_init(void)
 					  strsignal(fault_signals[i]), strerror(errno));
 	}
 	return 0;
+}
+
+void modsim_fault_loading(const char *path)
+{
+	atomic_signal_fence(memory_order_seq_cst);
+	tls_loading = path;
+	atomic_signal_fence(memory_order_seq_cst);
+}
+
+const char *modsim_fault_loading_path(void)
+{
+	return tls_loading;
+}
+
+const struct modsim_guard *modsim_guard_top(void)
+{
+	return tls_guard;
 }
 
 int modsim_fault_thread_stack(void)

@@ -459,13 +459,15 @@ int modsim_quarantine_init(struct modsim_kernel *k)
 	return 0;
 }
 
-/* Give up @e's reservations.  With q->lock and range_lock held. */
+/* Give up @e's reservations; its generation's quarantine is over (its
+ * record may be reclaimed: release.c).  With q->lock and range_lock held. */
 static void qent_release(struct qent *e)
 {
 	int idx[MODSIM_MAX_RANGES];
 	unsigned int n = 0;
 	uintptr_t lo, hi;
 
+	e->m->quarantine_over = true;
 	for (unsigned int i = 0; i < e->nslots; i++) {
 		struct range_slot *s = slot_mod(e->slot[i], e->m);
 
@@ -572,7 +574,9 @@ int modsim_quarantine_close(struct modsim_mod *m)
 	pthread_mutex_lock(&range_lock);
 
 	pinned_unseal_all();
-	if (m->handle) {
+	/* With the dynamic linker wedged, dlclose would wait forever: the
+	 * object stays mapped, and is quarantined in place (pinned). */
+	if (m->handle && !modsim_linker_wedged()) {
 		dlerror();
 		if (libc_dlclose(m->handle) != 0)
 			dlerr = dlerror();

@@ -57,7 +57,8 @@ enum wd_job_state {
 struct wd_job {
 	_Atomic int refs;
 	_Atomic unsigned int state; /* enum wd_job_state; a futex word */
-	int (*fn)(struct modsim_mod *m, void *arg);
+	int (*fn)(struct modsim_mod *m, void *arg); /* a call for a generation, */
+	int (*fn0)(void *arg);                      /* or one before there is any */
 	struct modsim_mod *m;
 	void *arg;
 	int ret;
@@ -124,7 +125,7 @@ static void *modprobe_main(void *arg)
 		}
 
 		modsim_err(0, "%s", ""); /* messages are per thread: carry this job's back */
-		job->ret = job->fn(job->m, job->arg);
+		job->ret = job->fn ? job->fn(job->m, job->arg) : job->fn0(job->arg);
 		if (job->ret < 0)
 			snprintf(job->msg, sizeof(job->msg), "%s", modsim_last_error());
 		if (atomic_compare_exchange_strong_explicit(&job->state, &running, JOB_DONE,
@@ -143,18 +144,18 @@ static void *modprobe_main(void *arg)
 }
 
 /* Start a modprobe thread.  With call_lock held. */
-static int wd_spawn(struct modsim_watchdog *wd, struct modsim_mod *m)
+static int wd_spawn(struct modsim_watchdog *wd, const char *name)
 {
 	struct wd_thread *t = calloc(1, sizeof(*t));
 	int err;
 
 	if (!t)
-		return modsim_err(-ENOMEM, "%s: no memory for a modprobe thread", m->name);
+		return modsim_err(-ENOMEM, "%s: no memory for a modprobe thread", name);
 	t->cpu = -1;
 	err = pthread_create(&t->tid, NULL, modprobe_main, t);
 	if (err) {
 		free(t);
-		return modsim_err(-err, "%s: cannot start a modprobe thread: %s", m->name,
+		return modsim_err(-err, "%s: cannot start a modprobe thread: %s", name,
 				  strerror(err));
 	}
 	wd->live = t;
@@ -210,34 +211,28 @@ static void wd_report_stuck(struct modsim_mod *m, const char *what, unsigned int
 	atomic_store_explicit(&m->state, MODSIM_STATE_STUCK, memory_order_release);
 }
 
-int modsim_watchdog_call(struct modsim_mod *m, const char *what,
-			 int (*fn)(struct modsim_mod *m, void *arg), void *arg)
+/*
+ * Post @job (its fn and arg set) to @k's modprobe thread and wait at most
+ * @ms.  Return: the job's value, or -ETIMEDOUT when the thread was left
+ * to its fate (*@timed_out_out says which).  Takes ownership of @job.
+ */
+static int wd_post(struct modsim_kernel *k, struct wd_job *job, const char *name, unsigned int ms,
+		   bool *timed_out_out)
 {
-	struct modsim_kernel *k = m->k;
 	struct modsim_watchdog *wd = k->wd;
-	unsigned int ms = k->cfg.init_timeout_ms;
 	struct wd_thread *t;
-	struct wd_job *job;
 	struct timespec dl;
 	pthread_t tid;
 	bool timed_out = false;
 	int err = 0, ret;
 
-	if (ms == 0 || !wd || wd_self)
-		return fn(m, arg);
-
-	job = calloc(1, sizeof(*job));
-	if (!job)
-		return modsim_err(-ENOMEM, "%s %s: no memory for the watchdog", what, m->name);
+	*timed_out_out = false;
 	atomic_init(&job->refs, 2);
 	atomic_init(&job->state, JOB_RUNNING);
-	job->fn = fn;
-	job->m = m;
-	job->arg = arg;
 
 	pthread_mutex_lock(&wd->call_lock);
 	if (!wd->live)
-		err = wd_spawn(wd, m);
+		err = wd_spawn(wd, name);
 	if (err) {
 		pthread_mutex_unlock(&wd->call_lock);
 		free(job);
@@ -270,12 +265,55 @@ int modsim_watchdog_call(struct modsim_mod *m, const char *what,
 		modsim_err(ret, "%s", job->msg);
 	pthread_mutex_unlock(&wd->call_lock);
 	job_put(job);
+	*timed_out_out = timed_out;
+	return ret;
+}
 
+int modsim_watchdog_call(struct modsim_mod *m, const char *what,
+			 int (*fn)(struct modsim_mod *m, void *arg), void *arg)
+{
+	struct modsim_kernel *k = m->k;
+	unsigned int ms = k->cfg.init_timeout_ms;
+	struct wd_job *job;
+	bool timed_out;
+	int ret;
+
+	if (ms == 0 || !k->wd || wd_self)
+		return fn(m, arg);
+
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		return modsim_err(-ENOMEM, "%s %s: no memory for the watchdog", what, m->name);
+	job->fn = fn;
+	job->m = m;
+	job->arg = arg;
+	ret = wd_post(k, job, m->name, ms, &timed_out);
 	if (timed_out) {
 		wd_report_stuck(m, what, ms);
 		return modsim_err(-ETIMEDOUT, "%s %s: did not return within %u ms; the module is "
 				  "stuck and stays mapped", what, m->name, ms);
 	}
+	return ret;
+}
+
+int modsim_watchdog_run(struct modsim_kernel *k, const char *what, const char *name,
+			int (*fn)(void *arg), void *arg)
+{
+	unsigned int ms = k->cfg.init_timeout_ms;
+	struct wd_job *job;
+	bool timed_out;
+	int ret;
+
+	if (ms == 0 || !k->wd || wd_self)
+		return fn(arg);
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		return modsim_err(-ENOMEM, "%s %s: no memory for the watchdog", what, name);
+	job->fn0 = fn;
+	job->arg = arg;
+	ret = wd_post(k, job, name, ms, &timed_out);
+	if (timed_out)
+		return modsim_err(-ETIMEDOUT, "%s %s: did not return within %u ms", what, name, ms);
 	return ret;
 }
 

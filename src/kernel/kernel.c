@@ -223,11 +223,8 @@ static bool free_list(struct modsim_mod *m)
 			stuck = true;
 			continue;
 		}
-		if (m->strat && m->strat->mod_teardown)
-			m->strat->mod_teardown(m);
 		modsim_ranges_forget(m);
-		free(m->priv);
-		free(m);
+		modsim_mod_free(m);
 	}
 	return stuck;
 }
@@ -239,7 +236,12 @@ static bool free_records(struct modsim_kernel *k)
 
 	free_list(k->gone);
 	free_list(k->gone_mapped);
+	free_list(k->reclaim_wait);
+	free_list(k->reclaim_next);
+	free(k->reclaim_snap);
 	k->mods = k->mods_tail = k->gone = k->gone_mapped = NULL;
+	k->reclaim_wait = k->reclaim_next = NULL;
+	k->reclaim_snap = NULL;
 	return stuck;
 }
 
@@ -270,7 +272,7 @@ MODSIM_API void modsim_kernel_destroy(struct modsim_kernel *k)
 
 	stuck = free_records(k);
 	/* A stuck generation's thread may still come back into the preset's code. */
-	if (k->strat_handle && !stuck)
+	if (k->strat_handle && !stuck && !modsim_linker_wedged())
 		dlclose(k->strat_handle);
 	destroy_locks(k);
 	free(k);
@@ -288,7 +290,8 @@ static bool strategy_in_list(const struct modsim_mod *m, const struct modsim_str
 static bool strategy_in_use(struct modsim_kernel *k, const struct modsim_strategy *s)
 {
 	return strategy_in_list(k->mods, s) || strategy_in_list(k->gone, s) ||
-	       strategy_in_list(k->gone_mapped, s);
+	       strategy_in_list(k->gone_mapped, s) || strategy_in_list(k->reclaim_wait, s) ||
+	       strategy_in_list(k->reclaim_next, s);
 }
 
 MODSIM_API int modsim_set_strategy(struct modsim_kernel *k, const char *name)

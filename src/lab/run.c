@@ -64,6 +64,7 @@ struct trial {
 	struct modsim_stats ctl_stats;
 	unsigned long ctl_cycles;
 	bool ctl_snapped;
+	bool abandoned; /* the loader hung in module code: nothing is freed */
 };
 
 void (*modsim_run_observe)(struct modsim_kernel *k, void *arg);
@@ -360,6 +361,9 @@ static int trial_sched(struct trial *t)
 		.loader_id = -1,
 		.timer_id = -1,
 		.worker0_id = -1,
+		/* A hook that hangs is found by the scenario's watchdog time,
+		 * as in a free-running trial. */
+		.module_hang_ms = t->s.init_timeout_ms,
 	};
 	unsigned int n = 0;
 	char name[16];
@@ -528,6 +532,15 @@ static int trial_race(struct trial *t, struct modsim_run_result *res)
 		trial_wait(t);
 	}
 	atomic_store_explicit(&t->stop, 1, memory_order_release);
+	/* The loader hung in a module's init or exit (controlled: the
+	 * scheduler ended the trial on it).  It never comes back: leave it,
+	 * with everything it may touch (modsim_run does not free them). */
+	if (loader && t->sched &&
+	    modsim_sched_hung_thread(t->sched) == modsim_sched_role(t->k, MODSIM_ROLE_LOADER, 0)) {
+		pthread_detach(t->loader);
+		t->abandoned = true;
+		loader = false;
+	}
 	if (loader)
 		pthread_join(t->loader, NULL);
 	t1 = modsim_now_ns();
@@ -608,6 +621,12 @@ destroy_kernel:
 		snprintf(msg, sizeof(msg), "%s", modsim_last_error());
 	if (t->sched && err)
 		modsim_sched_abort(t->sched);
+	if (t->abandoned) {
+		/* A thread is inside the module for good, holding the kernel's
+		 * load_mutex: the kernel, the scheduler, the log and the trial
+		 * stay allocated for it (one thread's worth, per such trial). */
+		return 0;
+	}
 	modsim_kernel_destroy(t->k);
 	modsim_sched_destroy(t->sched);
 	fclose(t->log);

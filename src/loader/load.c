@@ -2,18 +2,16 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "loader/loader.h"
 
 #define ERRBUF 1024
-
-static const unsigned char elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
 
 /* A unit that failed should have said why; make sure there is a message. */
 static int need_msg(int err, const char *spec, const char *what)
@@ -21,38 +19,6 @@ static int need_msg(int err, const char *spec, const char *what)
 	if (!modsim_last_error()[0])
 		modsim_err(err, "insmod %s: %s failed: %s", spec, what, modsim_errname(err));
 	return err;
-}
-
-/*
- * Is @path a regular file that starts like an ELF object?  Asked only
- * after dlopen failed, to say why in plainer words than the dynamic
- * linker: a good load pays nothing for it.
- */
-static int check_file(const char *spec, const char *path)
-{
-	unsigned char magic[sizeof(elf_magic)];
-	struct stat st;
-	ssize_t n;
-	int fd, e;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		e = errno;
-		if (e == ENOENT || e == ENOTDIR)
-			return modsim_err(-ENOENT, "insmod %s: %s: no such file", spec, path);
-		return modsim_err(-e, "insmod %s: cannot open %s: %s", spec, path, strerror(e));
-	}
-	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
-		close(fd);
-		return modsim_err(-ENOEXEC, "insmod %s: %s is not a regular file, not a shared object",
-				  spec, path);
-	}
-	n = read(fd, magic, sizeof(magic));
-	close(fd);
-	if (n != (ssize_t)sizeof(magic) || memcmp(magic, elf_magic, sizeof(magic)))
-		return modsim_err(-ENOEXEC, "insmod %s: %s is not a shared object (no ELF header)",
-				  spec, path);
-	return 0;
 }
 
 /* Turn dlopen's complaint into an errno and a message. */
@@ -107,35 +73,20 @@ static struct modsim_mod *loaded_named(struct modsim_kernel *k, const char *name
 	return NULL;
 }
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22 /* Linux 5.14 */
-#endif
-
 /*
- * Make the page that @name starts on present before it is read.  The name
- * lives in the module's read-only data, which dlopen maps but never
- * touches, so the first read takes a page fault: 12 us on the 2-CPU VM
- * this was measured on, against 6 us for MADV_POPULATE_READ, one system
- * call (a load/unload cycle is about 140 us).  It also tells a name that
- * points at nothing mapped (a broken descriptor) before the read would
- * crash the loader.  On a kernel without it (EINVAL) the read faults the
- * page in as before.
+ * Find and check the descriptor of the object @handle, and copy its name
+ * into @name.  Everything the descriptor points at is read through
+ * modsim_probe_read(): a broken or hostile module may point it at memory
+ * that is unmapped or PROT_NONE (see memprobe.c).
  */
-static bool name_mapped(const char *name)
-{
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-
-	if (madvise((void *)((uintptr_t)name & ~(page - 1)), page, MADV_POPULATE_READ) == 0)
-		return true;
-	return errno != ENOMEM && errno != EFAULT;
-}
-
-/* Find and check the descriptor of the object @handle. */
-static int find_descriptor(const char *spec, void *handle, struct module **out)
+static int find_descriptor(const char *spec, void *handle, struct module **out,
+			   char name[MODSIM_NAME_MAX])
 {
 	struct link_map *lm = NULL, *owner = NULL;
-	struct module *desc;
+	struct module *desc, d;
+	const char *nul;
 	Dl_info info;
+	long n;
 
 	desc = dlsym(handle, MODSIM_MODULE_SYMBOL);
 	/* dlsym also searches the object's dependencies; the descriptor must be its own. */
@@ -145,27 +96,44 @@ static int find_descriptor(const char *spec, void *handle, struct module **out)
 	if (!desc)
 		return modsim_err(-ENOEXEC, "insmod %s: no module descriptor (%s); build it with MODSIM_MODULE()",
 				  spec, MODSIM_MODULE_SYMBOL);
-	if (desc->abi_version != MODSIM_ABI_VERSION)
+	n = modsim_probe_read(&d, desc, sizeof(d));
+	if (n >= 0 && n < (long)offsetof(struct module, name))
+		return modsim_err(-ENOEXEC, "insmod %s: its descriptor (%p) is not readable", spec,
+				  (void *)desc);
+	if (n < 0)
+		return modsim_err((int)n, "insmod %s: cannot read its descriptor: %s", spec,
+				  strerror((int)-n));
+	if (d.abi_version != MODSIM_ABI_VERSION)
 		return modsim_err(-ENOEXEC, "insmod %s: built for ABI %u, modsim speaks %u", spec,
-				  desc->abi_version, MODSIM_ABI_VERSION);
-	if (desc->info_size < sizeof(struct module))
+				  d.abi_version, MODSIM_ABI_VERSION);
+	if (d.info_size < sizeof(struct module) || n < (long)sizeof(d))
 		return modsim_err(-ENOEXEC, "insmod %s: descriptor is %u bytes, ABI %u needs %zu", spec,
-				  desc->info_size, MODSIM_ABI_VERSION, sizeof(struct module));
-	if (desc->name && !name_mapped(desc->name))
-		return modsim_err(-ENOEXEC, "insmod %s: the descriptor's name points at unmapped memory (%p)",
-				  spec, (const void *)desc->name);
-	if (!desc->name || !desc->name[0])
+				  d.info_size, MODSIM_ABI_VERSION, sizeof(struct module));
+	if (!d.name)
 		return modsim_err(-ENOEXEC, "insmod %s: the descriptor has no name", spec);
-	if (strlen(desc->name) >= MODSIM_NAME_MAX)
+	n = modsim_probe_read(name, d.name, MODSIM_NAME_MAX);
+	if (n < 0)
+		return modsim_err((int)n, "insmod %s: cannot read its name: %s", spec,
+				  strerror((int)-n));
+	if (n == 0)
+		return modsim_err(-ENOEXEC, "insmod %s: the descriptor's name points at unmapped or unreadable memory (%p)",
+				  spec, (const void *)d.name);
+	nul = memchr(name, '\0', (size_t)n);
+	if (!nul && n < MODSIM_NAME_MAX)
+		return modsim_err(-ENOEXEC, "insmod %s: the descriptor's name (%p) runs without a NUL into unreadable memory at %p",
+				  spec, (const void *)d.name, (const void *)(d.name + n));
+	if (!nul)
 		return modsim_err(-ENOEXEC, "insmod %s: module name longer than %d characters", spec,
 				  MODSIM_NAME_MAX - 1);
+	if (nul == name)
+		return modsim_err(-ENOEXEC, "insmod %s: the descriptor has no name", spec);
 	*out = desc;
 	return 0;
 }
 
 /* A fresh, unpublished record for @desc, with zeroed, aligned preset state. */
 static struct modsim_mod *new_record(struct modsim_kernel *k, const char *path, void *handle,
-				     struct module *desc)
+				     struct module *desc, const char *name)
 {
 	size_t psize = k->strat->priv_size ? k->strat->priv_size : 1;
 	size_t plen = strlen(path) + 1;
@@ -185,7 +153,7 @@ static struct modsim_mod *new_record(struct modsim_kernel *k, const char *path, 
 	memset(m->priv, 0, psize);
 	m->k = k;
 	atomic_init(&m->state, MODSIM_STATE_UNFORMED);
-	strcpy(m->name, desc->name);
+	strcpy(m->name, name);
 	m->path = memcpy((char *)(m + 1), path, plen);
 	m->handle = handle;
 	m->desc = desc;
@@ -220,26 +188,95 @@ static int init_failed(struct modsim_mod *m, int err)
 			  strerror(-err));
 }
 
+/*
+ * One dlopen, as the watchdog runs it.  Heap-allocated: when a
+ * constructor never returns, the modprobe thread still holds it.
+ */
+struct dl_job {
+	void *handle;
+	char why[ERRBUF]; /* dlerror()'s text: it is per thread */
+	char path[];
+};
+
+/* dlopen @j->path: constructors run here, on the modprobe thread. */
+static int dl_job_run(void *arg)
+{
+	struct dl_job *j = arg;
+	const char *why;
+
+	modsim_fault_thread_stack();
+	modsim_fault_loading(j->path);
+	dlerror();
+	j->handle = dlopen(j->path, RTLD_NOW | RTLD_GLOBAL);
+	if (!j->handle) {
+		why = dlerror();
+		snprintf(j->why, sizeof(j->why), "%s", why ? why : "");
+	}
+	modsim_fault_loading(NULL);
+	return 0;
+}
+
+/*
+ * dlopen @path under the watchdog, as init runs: a constructor is module
+ * code.  One that never returns keeps the dynamic linker's lock for good
+ * (dlopen holds it while constructors run), so after that no dlopen or
+ * dlclose may be tried in this process: modsim_linker_wedge() says so.
+ * Return: 0 and *@handle, or -errno with a message.
+ */
+static int open_object(struct modsim_kernel *k, const char *spec, const char *path, void **handle)
+{
+	size_t plen = strlen(path) + 1;
+	struct dl_job *j = calloc(1, sizeof(*j) + plen);
+	int err;
+
+	if (!j)
+		return modsim_err(-ENOMEM, "insmod %s: out of memory", spec);
+	memcpy(j->path, path, plen);
+	err = modsim_watchdog_run(k, "dlopen", spec, dl_job_run, j);
+	if (err == -ETIMEDOUT) {
+		struct modsim_violation v;
+
+		/* The module's deadlock, as a hung init is (watchdog.c); no
+		 * generation exists yet, so it is named by the file. */
+		modsim_violation_init(&v, MODSIM_V_DEADLOCK, NULL, MODSIM_SS_LOADER, "dlopen");
+		snprintf(v.module, sizeof(v.module), "%s", spec);
+		snprintf(v.detail, sizeof(v.detail), "a constructor of %.100s did not return within %u ms",
+			 path, k->cfg.init_timeout_ms);
+		modsim_stat_violation(k, &v);
+		modsim_linker_wedge(path);
+		return modsim_err(-ETIMEDOUT, "insmod %s: a constructor of %s did not return within %u ms; it holds the dynamic linker's lock, so this process can load and unload no more modules",
+				  spec, path, k->cfg.init_timeout_ms); /* j stays with the thread */
+	}
+	if (err) {
+		free(j);
+		return err;
+	}
+	*handle = j->handle;
+	if (!j->handle)
+		err = dlopen_failed(spec, j->why[0] ? j->why : NULL);
+	free(j);
+	return err;
+}
+
 /* Everything from dlopen on.  Must be called with k->load_mutex held. */
 static int load_locked(struct modsim_kernel *k, const char *spec, const char *path, int nparams,
 		       char *const params[], struct modsim_mod **out)
 {
 	struct modsim_mod *m, *other;
 	struct module *desc = NULL;
-	void *handle;
+	char name[MODSIM_NAME_MAX];
+	void *handle = NULL;
 	int err;
 
-	dlerror();
-	handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
-	if (!handle) {
-		/* dlerror's text first: check_file makes no dl calls. */
-		const char *why = dlerror();
-		char saved[ERRBUF];
-
-		snprintf(saved, sizeof(saved), "%s", why ? why : "");
-		err = check_file(spec, path);
-		return err ? err : dlopen_failed(spec, saved[0] ? saved : NULL);
-	}
+	if (modsim_linker_wedged())
+		return modsim_err(-EDEADLK, "insmod %s: refused: a constructor of %s never returned and holds the dynamic linker's lock",
+				  spec, modsim_linker_wedged());
+	err = modsim_elf_precheck(spec, path);
+	if (err)
+		return err;
+	err = open_object(k, spec, path, &handle);
+	if (err)
+		return err;
 
 	pthread_mutex_lock(&k->list_lock);
 	other = mapped_as(k, handle);
@@ -260,11 +297,11 @@ static int load_locked(struct modsim_kernel *k, const char *spec, const char *pa
 		goto close_handle;
 	}
 
-	err = find_descriptor(spec, handle, &desc);
+	err = find_descriptor(spec, handle, &desc, name);
 	if (err)
 		goto close_handle;
 	pthread_mutex_lock(&k->list_lock);
-	other = loaded_named(k, desc->name);
+	other = loaded_named(k, name);
 	pthread_mutex_unlock(&k->list_lock);
 	if (other) {
 		err = modsim_err(-EEXIST, "insmod %s: a module named %s is already loaded (generation %lu, %s)",
@@ -272,7 +309,7 @@ static int load_locked(struct modsim_kernel *k, const char *spec, const char *pa
 		goto close_handle;
 	}
 
-	m = new_record(k, path, handle, desc);
+	m = new_record(k, path, handle, desc, name);
 	if (!m) {
 		err = modsim_err(-ENOMEM, "insmod %s: out of memory", spec);
 		goto close_handle;
@@ -362,6 +399,7 @@ MODSIM_API int modsim_load(struct modsim_kernel *k, const char *spec, int nparam
 		return modsim_err(-EINVAL, "insmod %s: bad parameter list", spec);
 
 	modsim_fault_init(); /* re-arm: see there */
+	modsim_exitwatch_init();
 
 	/* Keep the last failure's message if this load succeeds. */
 	snprintf(saved, sizeof(saved), "%s", modsim_last_error());

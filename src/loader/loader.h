@@ -13,4 +13,11 @@ void modsim_mod_release(struct modsim_mod *m);
 /* Report and remove the registrations @m left behind (every subsystem). */
 void modsim_mod_sweep(struct modsim_mod *m);
 
+/* Before dlopen: refuse what is not a regular file, or a truncated ELF
+ * object (whose mapping would fault inside dlopen). */
+int modsim_elf_precheck(const char *spec, const char *path);
+
+/* Free @m's record and the preset's state in it (release.c). */
+void modsim_mod_free(struct modsim_mod *m);
+
 #endif /* MODSIM_LOADER_H */

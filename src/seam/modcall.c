@@ -64,7 +64,11 @@ static int guarded_call(struct modsim_mod *m, void *arg)
 	int err;
 
 	modsim_fault_thread_stack(); /* the handler: re-armed by load, unload, run_hook */
+	/* A controlled trial runs hooks here, on its loader: a hook that never
+	 * comes back is told from a lost baton by this (sched.c). */
+	modsim_sched_module_call(m->k, m, h->name);
 	MODSIM_GUARDED(&g, m, MODSIM_SS_LOADER, h->name, ret = hook_call(m->desc, h));
+	modsim_sched_module_call(m->k, NULL, NULL);
 	err = modsim_guard_pop(&g);
 	return err ? err : ret;
 }

@@ -233,6 +233,8 @@ MODSIM_API int modsim_chrdev_open(struct modsim_kernel *k, const char *name,
 		goto free_file;
 	}
 
+	/* The file holds the record past this call: see release.c. */
+	atomic_fetch_add_explicit(&owner->holds, 1, memory_order_relaxed);
 	f->k = k;
 	f->owner = owner;
 	f->fops = fops;
@@ -257,6 +259,7 @@ MODSIM_API int modsim_chrdev_open(struct modsim_kernel *k, const char *name,
 
 put_owner:
 	modsim_put(owner, cpu);
+	atomic_fetch_sub_explicit(&owner->holds, 1, memory_order_release);
 free_file:
 	modsim_cpu_call_end(cpu, adhoc);
 	free(f);
@@ -326,6 +329,8 @@ MODSIM_API int modsim_chrdev_close(struct modsim_file *f)
 	else if (r)
 		err = modsim_err((int)r, "close %s: release() failed: %s", f->name,
 				 modsim_errname((int)r));
+	/* Last use of the record by this file. */
+	atomic_fetch_sub_explicit(&f->owner->holds, 1, memory_order_release);
 	free(f);
 	return err;
 }

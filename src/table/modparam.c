@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 #include "table/table.h"
 
@@ -91,6 +92,31 @@ static int param_string_keep(struct modsim_mod *m, char *s)
 	return 0;
 }
 
+/*
+ * Write @len bytes to @p's variable.  The table is the module's word only:
+ * the variable must lie in the module's own writable memory (else a
+ * parameter could write anywhere in modsim), and is written through
+ * modsim_probe_write() (a page the module made read-only is an error,
+ * not a fault).
+ */
+static int param_store(struct modsim_mod *m, const struct modsim_param *p, const void *val,
+		       size_t len)
+{
+	uintptr_t a = (uintptr_t)p->addr;
+
+	for (unsigned int i = 0; i < m->nranges; i++) {
+		const struct modsim_range *r = &m->ranges[i];
+
+		if (!(r->prot & PROT_WRITE) || a < r->lo || a >= r->hi || len > r->hi - a)
+			continue;
+		if (modsim_probe_write(p->addr, val, len) == 0)
+			return 0;
+		break;
+	}
+	return modsim_err(-ENOEXEC, "insmod %s: parameter '%s' points at %p, not at writable memory of the module",
+			  m->name, p->name, p->addr);
+}
+
 /* Parse @val by @p's type and write it to the module variable. */
 static int param_set(struct modsim_mod *m, const struct modsim_param *p, const char *val)
 {
@@ -103,28 +129,40 @@ static int param_set(struct modsim_mod *m, const struct modsim_param *p, const c
 	switch (p->type) {
 	case MODSIM_PARAM_INT:
 		r = parse_signed(val, INT_MIN, INT_MAX, &v);
-		if (r == PARSE_OK)
-			*(int *)p->addr = (int)v;
+		if (r == PARSE_OK) {
+			int x = (int)v;
+
+			return param_store(m, p, &x, sizeof(x));
+		}
 		break;
 	case MODSIM_PARAM_UINT:
 		r = parse_unsigned(val, UINT_MAX, &u);
-		if (r == PARSE_OK)
-			*(unsigned int *)p->addr = (unsigned int)u;
+		if (r == PARSE_OK) {
+			unsigned int x = (unsigned int)u;
+
+			return param_store(m, p, &x, sizeof(x));
+		}
 		break;
 	case MODSIM_PARAM_LONG:
 		r = parse_signed(val, LONG_MIN, LONG_MAX, &v);
-		if (r == PARSE_OK)
-			*(long *)p->addr = (long)v;
+		if (r == PARSE_OK) {
+			long x = (long)v;
+
+			return param_store(m, p, &x, sizeof(x));
+		}
 		break;
 	case MODSIM_PARAM_ULONG:
 		r = parse_unsigned(val, ULONG_MAX, &u);
-		if (r == PARSE_OK)
-			*(unsigned long *)p->addr = (unsigned long)u;
+		if (r == PARSE_OK) {
+			unsigned long x = (unsigned long)u;
+
+			return param_store(m, p, &x, sizeof(x));
+		}
 		break;
 	case MODSIM_PARAM_BOOL:
 		r = parse_bool(val, &b);
 		if (r == PARSE_OK)
-			*(bool *)p->addr = b;
+			return param_store(m, p, &b, sizeof(b));
 		break;
 	case MODSIM_PARAM_CHARP:
 		copy = strdup(val);
@@ -133,8 +171,7 @@ static int param_set(struct modsim_mod *m, const struct modsim_param *p, const c
 			return modsim_err(-ENOMEM, "insmod %s: out of memory for parameter '%s'",
 					  m->name, p->name);
 		}
-		*(char **)p->addr = copy;
-		return 0;
+		return param_store(m, p, &copy, sizeof(copy));
 	default:
 		return modsim_err(-EINVAL, "insmod %s: parameter '%s' has unknown type %d",
 				  m->name, p->name, (int)p->type);
@@ -146,20 +183,51 @@ static int param_set(struct modsim_mod *m, const struct modsim_param *p, const c
 			  r == PARSE_RANGE ? " (out of range)" : "");
 }
 
-/* The entry of @m's parameter table named @name (@len bytes), or NULL. */
-static const struct modsim_param *param_find(struct modsim_mod *m, const char *name, size_t len)
-{
-	const struct modsim_param *p;
+#define PARAM_TABLE_MAX 4096
 
-	if (!m->desc->params_start || !m->desc->params_end)
-		return NULL;
-	for (p = m->desc->params_start; p < m->desc->params_end; p++) {
-		if (!p->name)
+/*
+ * Find the entry of @m's parameter table named @name (@len bytes) and copy
+ * it to @out, its name to @pname.  Return: 1 found, 0 not, or -errno with
+ * a message.  The table lives in module memory and is read through
+ * modsim_probe_read(): a broken descriptor may point it anywhere.
+ */
+static int param_find(struct modsim_mod *m, const char *name, size_t len,
+		      struct modsim_param *out, char pname[MODSIM_NAME_MAX])
+{
+	const struct modsim_param *start, *end;
+	struct module d;
+	uintptr_t bytes;
+
+	if (modsim_probe_read(&d, m->desc, sizeof(d)) != (long)sizeof(d))
+		return modsim_err(-ENOEXEC, "insmod %s: its descriptor is not readable", m->name);
+	start = d.params_start;
+	end = d.params_end;
+	if (!start || !end)
+		return 0;
+	bytes = (uintptr_t)end - (uintptr_t)start;
+	if ((uintptr_t)end < (uintptr_t)start || bytes % sizeof(*start) ||
+	    bytes / sizeof(*start) > PARAM_TABLE_MAX)
+		return modsim_err(-ENOEXEC, "insmod %s: its parameter table (%p..%p) is not a table of parameters",
+				  m->name, (const void *)start, (const void *)end);
+	for (const struct modsim_param *p = start; p < end; p++) {
+		long n;
+
+		if (modsim_probe_read(out, p, sizeof(*out)) != (long)sizeof(*out))
+			return modsim_err(-ENOEXEC, "insmod %s: its parameter table (%p..%p) is not readable at %p",
+					  m->name, (const void *)start, (const void *)end,
+					  (const void *)p);
+		if (!out->name)
 			continue; /* the section sentinel */
-		if (strlen(p->name) == len && !memcmp(p->name, name, len))
-			return p;
+		n = modsim_probe_read(pname, out->name, MODSIM_NAME_MAX);
+		if (n <= 0 || !memchr(pname, '\0', (size_t)n))
+			return modsim_err(-ENOEXEC, "insmod %s: a parameter's name (%p) is not a readable string",
+					  m->name, (const void *)out->name);
+		if (strlen(pname) == len && !memcmp(pname, name, len)) {
+			out->name = pname;
+			return 1;
+		}
 	}
-	return NULL;
+	return 0;
 }
 
 /*
@@ -169,7 +237,8 @@ static const struct modsim_param *param_find(struct modsim_mod *m, const char *n
  */
 int modsim_params_apply(struct modsim_mod *m, int nparams, char *const params[])
 {
-	const struct modsim_param *p;
+	char pname[MODSIM_NAME_MAX];
+	struct modsim_param p;
 	const char *eq;
 	int i, err;
 
@@ -182,11 +251,13 @@ int modsim_params_apply(struct modsim_mod *m, int nparams, char *const params[])
 		if (!eq)
 			return modsim_err(-EINVAL, "insmod %s: parameter '%s' is not name=value",
 					  m->name, params[i]);
-		p = param_find(m, params[i], (size_t)(eq - params[i]));
-		if (!p)
+		err = param_find(m, params[i], (size_t)(eq - params[i]), &p, pname);
+		if (err < 0)
+			return err;
+		if (!err)
 			return modsim_err(-EINVAL, "insmod %s: unknown parameter '%.*s'", m->name,
 					  (int)(eq - params[i]), params[i]);
-		err = param_set(m, p, eq + 1);
+		err = param_set(m, &p, eq + 1);
 		if (err)
 			return err;
 	}

@@ -126,5 +126,17 @@ status=$?
 grep -q "gnuplot is not installed" "$tmp/err" || fail "--plot without gnuplot says nothing"
 grep -q "^SUMMARY " "$tmp/out" || fail "--plot without gnuplot: the report was not printed"
 
+# --rss-cycles: RSS lines and one RSSGROWTH line per safe preset; an unsafe
+# one is skipped, one that refuses unload says so.
+"$bench" --rss-cycles 40 --strategies linux26,none,nounload --quiet >"$tmp/out" 2>"$tmp/err"
+status=$?
+[ "$status" -eq 0 ] || fail "--rss-cycles: exit $status: $(cat "$tmp/err")"
+grep -qE '^RSS preset linux26 cycles 40 rss_kb [1-9][0-9]* heap_kb [0-9]+' "$tmp/out" ||
+	fail "--rss-cycles: no RSS line at 40 cycles: $(cat "$tmp/out")"
+grep -qE '^RSSGROWTH preset linux26 cycles 40 ' "$tmp/out" || fail "--rss-cycles: no RSSGROWTH line"
+grep -q '^RSS preset none skipped' "$tmp/out" || fail "--rss-cycles: none not skipped"
+grep -q '^RSS preset nounload skipped: it refuses to unload' "$tmp/out" ||
+	fail "--rss-cycles: nounload not skipped"
+
 [ "$failures" -eq 0 ] || exit 1
 echo "bench: all checks passed"
