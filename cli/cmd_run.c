@@ -60,8 +60,8 @@ static const char run_usage[] =
 	"      --pct-k K          pct draws its change points among the first K\n"
 	"                         decisions (default 100)\n"
 	"      --steps N          step budget (default 2000)\n"
-	"      --replay TOKEN     replay a schedule (its strategy, scenario, workers\n"
-	"                         and seed come from the token)\n"
+	"      --replay TOKEN     replay a schedule (its strategy, scenario, workers,\n"
+	"                         seed, cycles and steps come from the token)\n"
 	"      --verify-replay    run the schedule twice and compare the runnable\n"
 	"                         threads at every step; report the first divergence\n"
 	"      --trace FILE       the run as Chrome Trace Event JSON (Perfetto)\n"
@@ -289,8 +289,9 @@ static int cmd_check(struct run_cmd *c)
 			return cmd_usage(c, "--replay replays; --sched %s does not go with it",
 					 modsim_sched_policy_name(c->cfg.sched));
 		if (c->strategy_set || c->scenario_set || c->workers_set || c->seed_set ||
-		    c->depth_set || c->steps_set || c->k_set)
-			return cmd_usage(c, "--replay: the token sets strategy, scenario, workers, seed, depth and steps; give none of them");
+		    c->depth_set || c->steps_set || c->k_set || c->cycles_set)
+			return cmd_usage(c, "--replay: the token sets strategy, scenario, workers, seed, cycles, depth and steps; give none of them");
+		c->cycles_set = c->cfg.cycles != 0;
 		c->strategy_set = c->scenario_set = true;
 	} else if (c->cfg.sched == MODSIM_SCHED_REPLAY) {
 		return cmd_usage(c, "--sched replay needs --replay TOKEN");

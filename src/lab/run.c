@@ -583,6 +583,16 @@ MODSIM_API int modsim_run(const struct modsim_run_config *cfg, struct modsim_run
 	err = modsim_scenario_resolve(cfg->scenario, &t->s);
 	if (err)
 		goto free_trial;
+	if (cfg->scenario_hash) {
+		uint64_t h = 0;
+
+		err = modsim_scenario_hash(cfg->scenario, &h);
+		if (!err && h != cfg->scenario_hash)
+			err = modsim_err(-ESTALE, "run: scenario file %s is not the one the schedule was made with (its bytes changed): the token cannot replay it",
+					 cfg->scenario);
+		if (err)
+			goto free_trial;
+	}
 	if (t->s.action == SCN_HOLD && !cfg->duration_ms) {
 		err = modsim_err(-EINVAL, "run: scenario %s holds its modules (action=hold); give a duration, not cycles",
 				 t->s.name);
@@ -639,6 +649,11 @@ MODSIM_API void modsim_run_schedule(const struct modsim_run_config *cfg,
 	out->policy = res->sched.policy;
 	out->depth = res->sched.depth;
 	out->steps = res->sched.budget;
+	/* What the loader ran: a controlled trial takes cycles, not a duration. */
+	out->cycles = cfg->cycles;
+	out->scenario_hash = cfg->scenario_hash;
+	if (!out->scenario_hash && modsim_scenario_hash(cfg->scenario, &out->scenario_hash))
+		out->scenario_hash = 0; /* ran, so it was readable; gone since: no check */
 }
 
 MODSIM_API void modsim_run_config_replay(struct modsim_run_config *cfg,
@@ -651,6 +666,8 @@ MODSIM_API void modsim_run_config_replay(struct modsim_run_config *cfg,
 	cfg->sched = MODSIM_SCHED_REPLAY;
 	cfg->depth = s->depth;
 	cfg->steps = s->steps;
+	cfg->cycles = s->cycles;
+	cfg->scenario_hash = s->scenario_hash;
 	cfg->choices = s->choices;
 	cfg->nchoices = s->nchoices;
 }
