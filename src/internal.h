@@ -83,6 +83,9 @@ struct modsim_mod {
 	/* Unload waiting (modsim_mod_wait); see kernel->wait_lock. */
 	_Atomic int waiting;
 
+	/* modsim_stat_calls() when the generation went LIVE (the loader's). */
+	unsigned long calls_at_live;
+
 	/* Next on the kernel list this generation is on (mods, gone or
 	 * gone_mapped).  Under kernel->list_lock. */
 	struct modsim_mod *next;
@@ -113,6 +116,8 @@ struct modsim_cpu {
 	_Atomic unsigned long ops[MODSIM_SS__COUNT];
 	_Atomic unsigned long failed_get[MODSIM_SS__COUNT];
 	_Atomic unsigned long faulted[MODSIM_SS__COUNT];
+	_Atomic unsigned long refused_live[MODSIM_SS__COUNT]; /* of failed_get: owner was LIVE */
+	_Atomic unsigned long ops_unlive[MODSIM_SS__COUNT];   /* of ops: owner was not LIVE */
 } __attribute__((aligned(MODSIM_CACHELINE)));
 
 /*

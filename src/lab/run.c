@@ -48,7 +48,12 @@ struct trial {
 	char names[SCN_MAX_MODULES][MODSIM_NAME_MAX];
 	char *params[SCN_MAX_MODULES][SCN_MAX_PARAMS];
 	bool loaded[SCN_MAX_MODULES], retired[SCN_MAX_MODULES];
+	bool reached[SCN_MAX_MODULES]; /* loaded, or its init ran, at least once */
 	unsigned int flags; /* modsim_unload() flags */
+	/* A module the loader refused before its init ever ran: the trial
+	 * cannot exercise anything; modsim_run() returns @load_err. */
+	int load_err;
+	char load_msg[512];
 
 	pthread_t loader;
 	_Atomic int stop;
@@ -153,27 +158,48 @@ static bool mod_stuck(struct trial *t, unsigned int i)
 }
 
 /*
- * insmod module @i.  A failure is counted by the kernel; one that no later
- * load can undo retires the module.
+ * insmod module @i.  A failure is counted by the kernel.  An init that ran
+ * and failed, whatever its errno (-EEXIST and -EBUSY included: what
+ * register_chrdev returns for a taken name), is retried like any other: it
+ * is the half-init the lab races.  A load the loader refused before init
+ * ran is the module's setup: the first time, before the module ever
+ * loaded, it ends the trial (@t->load_err); later, a name clash or an
+ * object glibc kept mapped retires the module, as does an init that hung.
  * Return: whether the load reached the module (loaded, or its init failed),
  * as opposed to finding it already there or retiring it.
  */
 static bool trial_load(struct trial *t, unsigned int i)
 {
 	const struct scn_module *sm = &t->s.mods[i];
+	unsigned long inits = modsim_stat_loader_get(t->k, MODSIM_LS_INIT_FAILURES);
 	struct modsim_mod *m;
 	int err;
 
 	err = modsim_load(t->k, sm->spec, sm->nparams, t->params[i], &m);
 	if (!err) {
 		snprintf(t->names[i], sizeof(t->names[i]), "%s", m->name);
-		t->loaded[i] = true;
+		t->loaded[i] = t->reached[i] = true;
 		return true;
 	}
-	/* Init hung (stuck), a name clash, or glibc kept the object mapped:
-	 * no later load of this module can succeed in this kernel. */
-	if (err == -ETIMEDOUT || err == -EEXIST || err == -EBUSY || mod_stuck(t, i)) {
+	if (err == -ETIMEDOUT || mod_stuck(t, i)) {
+		t->retired[i] = true; /* init hung: this kernel keeps it */
+		return false;
+	}
+	if (modsim_stat_loader_get(t->k, MODSIM_LS_INIT_FAILURES) != inits) {
+		t->reached[i] = true; /* init ran and failed: try again */
+		return true;
+	}
+	if (!t->reached[i]) {
+		if (!t->load_err) {
+			t->load_err = err;
+			snprintf(t->load_msg, sizeof(t->load_msg), "%s", modsim_last_error());
+		}
 		t->retired[i] = true;
+		atomic_store_explicit(&t->stop, 1, memory_order_release);
+		return false;
+	}
+	if (err == -EEXIST || err == -EBUSY) {
+		t->retired[i] = true; /* a name clash, or glibc kept the object mapped */
 		return false;
 	}
 	return true;
@@ -445,6 +471,13 @@ static int trial_kernel(struct trial *t)
 	return 0;
 }
 
+/* The trial's module could not load at all: an error naming it and the loader's reason. */
+static int trial_load_error(struct trial *t)
+{
+	return modsim_err(t->load_err, "scenario %s: a module cannot load, so the trial exercises nothing: %s",
+			  t->s.name, t->load_msg);
+}
+
 /* Modules that stay for the whole trial: loaded before the workers start. */
 static int trial_load_static(struct trial *t)
 {
@@ -452,6 +485,8 @@ static int trial_load_static(struct trial *t)
 		if (t->s.mods[i].cycle && t->s.action != SCN_HOLD)
 			continue;
 		trial_load(t, i);
+		if (t->load_err)
+			return trial_load_error(t);
 		if (!t->loaded[i])
 			return modsim_err(-EINVAL, "scenario %s: a module that stays must load: %s",
 					  t->s.name, modsim_last_error());
@@ -543,6 +578,10 @@ static int trial_race(struct trial *t, struct modsim_run_result *res)
 	}
 	if (t->sched)
 		modsim_sched_report_take(t->sched, &res->sched);
+	if (t->load_err) {
+		res->unloadable = true;
+		return trial_load_error(t);
+	}
 	if (modsim_run_observe)
 		modsim_run_observe(t->k, modsim_run_observe_arg);
 	res->elapsed_ns = t1 - t->t0;
@@ -608,6 +647,7 @@ MODSIM_API int modsim_run(const struct modsim_run_config *cfg, struct modsim_run
 	if (err)
 		goto destroy_kernel;
 	err = trial_load_static(t);
+	res->unloadable = t->load_err != 0;
 	if (err)
 		goto destroy_kernel;
 	err = trial_race(t, res);

@@ -119,8 +119,8 @@ static void plot_costs(FILE *f, const struct modsim_matrix_result *r)
 	fputs("$cost << EOD\n", f);
 	for (unsigned int row = 0; row < r->cfg.nstrategies; row++) {
 		const struct modsim_matrix_cost *k = &r->cost[row];
-		double v[4] = { k->failed_get_per_mop, k->unload_p50_ns / 1e3,
-				k->world_stop_p99_ns / 1e3, k->caller_ns_per_op };
+		double v[4] = { k->refused_live_per_mlive, k->unload_p50_ns / 1e3,
+				k->world_stop_p99_ns / 1e3, k->refused_transition_per_mlive };
 
 		fputc('"', f);
 		gp_text(f, r->cfg.strategies[row]);
@@ -133,10 +133,10 @@ static void plot_costs(FILE *f, const struct modsim_matrix_result *r)
 		fputc('\n', f);
 	}
 	fputs("EOD\n", f);
-	plot_cost(f, r, 0, 2, "failed gets per million calls", max[0]);
+	plot_cost(f, r, 0, 2, "refused while LIVE per million calls while LIVE", max[0]);
 	plot_cost(f, r, 1, 3, "unload latency p50 (us)", max[1]);
 	plot_cost(f, r, 2, 4, "world-stop pause p99 (us)", max[2]);
-	plot_cost(f, r, 3, 5, "caller ns/op (measured in the trials)", max[3]);
+	plot_cost(f, r, 3, 5, "refused while COMING/GOING per million calls while LIVE", max[3]);
 }
 
 /* The whole gnuplot script for @r into @path. */

@@ -118,9 +118,15 @@ struct modsim_hunt {
  *                    controlled schedule that replays one (modsim run fills
  *                    it with modsim_sched_hunt(); modsim_run() does not)
  *
+ * @unloadable:       modsim_run() failed because a module of the scenario
+ *                    could not load at all (the loader refused it before
+ *                    its init ever ran: a missing .so, a bad parameter);
+ *                    modsim_last_error() names it and the loader's reason
+ *
  * modsim_run_result_free() frees what @sched and @hunt own.
  */
 struct modsim_run_result {
+	bool unloadable;
 	struct modsim_stats stats;
 	unsigned long cycles;
 	uint64_t elapsed_ns;
