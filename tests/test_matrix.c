@@ -43,6 +43,7 @@ static int setup(void **state)
 	fx->cfg.duration_ms = 15;
 	fx->cfg.workers = 1;
 	fx->cfg.seed = 42;
+	fx->cfg.schedules = 0; /* free trials only: tests/test_evidence.c covers schedules */
 	*state = fx;
 	return 0;
 }
@@ -88,6 +89,7 @@ static void test_modsim_matrix_config_default_every_cell(void **state)
 	assert_string_equal(fx->cfg.scenarios[0], scn[0]);
 	assert_int_equal(fx->cfg.trials, 1);
 	assert_int_equal(fx->cfg.duration_ms, 300);
+	assert_int_equal(fx->cfg.schedules, 32);
 	assert_int_equal(fx->cfg.shard_k, 1);
 	assert_int_equal(fx->cfg.shard_n, 1);
 }
@@ -214,6 +216,8 @@ static void fake(struct modsim_matrix_trial *t, unsigned int p, unsigned int s, 
 	t->failed_get = 500;
 	t->unload_ns.n = 1;
 	t->unload_ns.p50 = 100 * (tr + 1);
+	t->loads = 3;
+	t->unload_overlapped = 1;
 }
 
 static void test_modsim_matrix_tabulate_verdicts_and_costs(void **state)
@@ -422,9 +426,9 @@ static void test_modsim_matrix_print_text_shape(void **state)
 	assert_non_null(strstr(text, "4 cells: 4 MATCH, 0 MISMATCH"));
 	assert_non_null(strstr(text, "repeat: modsim matrix --strategies nounload,try "
 				     "--scenarios unload-race,long-session --trials 1 "
-				     "--duration 0.015 --workers 1 --seed 42"));
+				     "--duration 0.015 --workers 1 --seed 42 --schedules 0"));
 	json = print_to_string(fx->r, MODSIM_FMT_JSON);
-	assert_non_null(strstr(json, "\"schema\": \"modsim-matrix/1\""));
+	assert_non_null(strstr(json, "\"schema\": \"modsim-matrix/2\""));
 	assert_non_null(strstr(json, "\"verdict\": \"MATCH\""));
 	free(text);
 	free(json);

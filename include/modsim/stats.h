@@ -95,7 +95,8 @@ struct modsim_stats {
 	struct modsim_dist world_stop_ns; /* how long workers stood still per stop */
 	unsigned long leaked_generations; /* gens whose quarantine could not be kept */
 	/* Evidence that a race window was open (the matrix's VOID check): */
-	unsigned long unload_overlapped;    /* unloads during which a call was made or refused */
+	unsigned long unload_overlapped;    /* unloads during which a call was made or refused
+					     * (refused unloads: since the module went LIVE) */
 	unsigned long init_fail_overlapped; /* failed inits during which a caller ran (a call, or a quiescent point) */
 };
 

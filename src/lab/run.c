@@ -348,6 +348,28 @@ static int trial_check_config(const struct modsim_run_config *cfg)
 static bool mix_empty(const struct modsim_mix *mix);
 
 /*
+ * Modules the preset refused to unload for good (-EPERM) that callers used
+ * while they stayed: the refusal is the protection, and these calls are
+ * what it protected (the matrix's evidence; see unload_overlapped).
+ */
+static unsigned long trial_refused_used(struct trial *t)
+{
+	unsigned long n = 0;
+
+	for (unsigned int i = 0; i < t->s.nmods; i++) {
+		struct modsim_mod *m;
+
+		if (!t->loaded[i] || !t->retired[i] || !t->s.mods[i].cycle || !t->names[i][0])
+			continue;
+		m = modsim_find(t->k, t->names[i]);
+		if (m && modsim_mod_state(m) == MODSIM_STATE_LIVE &&
+		    modsim_stat_calls(t->k) != m->calls_at_live)
+			n++;
+	}
+	return n;
+}
+
+/*
  * Control ended: called by the thread that ended it while every other
  * controlled thread is parked.  Keep the trial as the schedule left it,
  * and ask everyone to stop.
@@ -357,6 +379,7 @@ static void trial_ctl_end(void *arg, enum modsim_sched_end why)
 	struct trial *t = arg;
 
 	modsim_stats_get(t->k, &t->ctl_stats);
+	t->ctl_stats.unload_overlapped += trial_refused_used(t);
 	t->ctl_cycles = t->cycles;
 	t->ctl_snapped = true;
 	atomic_store_explicit(&t->stop, 1, memory_order_release);
@@ -499,7 +522,12 @@ static bool mix_empty(const struct modsim_mix *mix)
 	return !mix->hook && !mix->chrdev && !mix->notifier && !mix->symbol;
 }
 
-/* Wait until the loader is done or the duration is over. */
+/*
+ * Wait until the duration is over, or with cycles, until the loader is
+ * done.  A loader that gave up early (the preset refused unload for good)
+ * does not end a timed trial: the callers go on using what stayed, which is
+ * what the refusal protects.
+ */
 static void trial_wait(struct trial *t)
 {
 	struct timespec until;
@@ -508,7 +536,7 @@ static void trial_wait(struct trial *t)
 	until.tv_sec = (time_t)(end / 1000000000ULL);
 	until.tv_nsec = (long)(end % 1000000000ULL);
 	pthread_mutex_lock(&t->lock);
-	while (!t->done) {
+	while (!t->done || t->cfg->duration_ms) {
 		if (!t->cfg->duration_ms)
 			pthread_cond_wait(&t->cond, &t->lock);
 		else if (pthread_cond_clockwait(&t->cond, &t->lock, CLOCK_MONOTONIC, &until) ==
@@ -574,6 +602,7 @@ static int trial_race(struct trial *t, struct modsim_run_result *res)
 		res->cycles = t->ctl_cycles;
 	} else {
 		modsim_stats_get(t->k, &res->stats);
+		res->stats.unload_overlapped += trial_refused_used(t);
 		res->cycles = t->cycles;
 	}
 	if (t->sched)

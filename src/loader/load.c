@@ -330,6 +330,7 @@ static int load_locked(struct modsim_kernel *k, const char *spec, const char *pa
 		return init_failed(m, err);
 	}
 	modsim_point_hit(k, MODSIM_PT_LOAD_AFTER_INIT, m);
+	m->calls_at_live = modsim_stat_calls(k);
 	modsim_mod_set_state(m, MODSIM_STATE_LIVE);
 	modsim_stat_loader(k, MODSIM_LS_LOADS);
 	if (out)

@@ -101,7 +101,9 @@ static int unload_locked(struct modsim_kernel *k, const char *name, unsigned int
 		err = k->strat->unload ? k->strat->unload(m, flags) : default_unload(m, flags);
 	}
 	if (err) {
-		if (modsim_stat_calls(k) != calls)
+		/* Refused: the module stays, and the callers it kept safe are
+		 * those since it went LIVE. */
+		if (modsim_stat_calls(k) != m->calls_at_live)
 			modsim_stat_loader(k, MODSIM_LS_UNLOAD_OVERLAP);
 		return unload_failed(m, err);
 	}
