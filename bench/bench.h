@@ -219,6 +219,8 @@ struct bench_unload {
 	unsigned long calls;      /* hook calls the callers made meanwhile */
 	unsigned long refused;    /* calls the preset refused (failed gets) meanwhile */
 	struct modsim_dist world; /* the kernel's world_stop_ns */
+	bool unsafe_predicted;    /* the preset is predicted unsafe for A: violations expected */
+	bool violated;            /* a violation under a preset predicted safe: the run failed */
 };
 
 /*

@@ -149,6 +149,7 @@ static void json_unload(FILE *f, const struct bench_unload *u)
 	jkv_num(f, "call_after_exit", (double)u->after_exit, true);
 	jkv_num(f, "calls", (double)u->calls, true);
 	jkv_num(f, "refused_calls", (double)u->refused, true);
+	jkv_str(f, "result", u->violated ? "violation" : u->err ? "error" : "ok", true);
 	jkv_str(f, "error", u->err ? modsim_errname(u->err) : "", true);
 	jkv_str(f, "message", u->msg, true);
 	fputs("\"world_stop\":{", f);
