@@ -121,6 +121,8 @@ static void json_series(FILE *f, const struct bench_series *s)
 	jkv_num(f, "ratio_bare", s->r.med, true);
 	jkv_num(f, "spread", s->spread, true);
 	jkv_num(f, "moves", s->moves, true);
+	jkv_num(f, "overlap", s->overlap_med, true);
+	jkv_num(f, "dropped_runs", s->dropped, true);
 	jarr(f, "ns_runs", s->ns, s->nruns, true);
 	jarr(f, "ratio_runs", s->ratio, s->nruns, !s->baseline);
 	if (!s->baseline) {
@@ -239,6 +241,8 @@ void bench_print_csv(FILE *f, const struct bench_results *r)
 		row(f, sec, s->name, s->threads, "max", s->s.max);
 		row(f, sec, s->name, s->threads, "ratio_bare", s->r.med);
 		row(f, sec, s->name, s->threads, "spread", s->spread);
+		row(f, sec, s->name, s->threads, "overlap", s->overlap_med);
+		row(f, sec, s->name, s->threads, "dropped_runs", s->dropped);
 		if (s->baseline)
 			continue;
 		row(f, sec, s->name, s->threads, "builtin_ns_per_call", s->bi.med);

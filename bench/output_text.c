@@ -72,6 +72,11 @@ static void summaries(FILE *f, const struct bench_results *r)
 		if (!s->baseline)
 			fprintf(f, " builtin_ns=%.2f builtin_ratio=%.2f", s->bi.med, s->bir.med);
 		fprintf(f, " spread=%.1f%% runs=%u", 100 * s->spread, s->nruns);
+		if (s->threads > 1) {
+			fprintf(f, " overlap=%.2f dropped=%u", s->overlap_med, s->dropped);
+			if (s->dropped && s->dropped == s->nruns)
+				fputs(" concurrent=NO", f);
+		}
 		if (!s->baseline)
 			fprintf(f, " refused=%lu", s->refused);
 		fputc('\n', f);
