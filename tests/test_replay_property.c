@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <modsim/lab/matrix.h>
 #include <modsim/lab/run.h>
 #include <modsim/lab/sched.h>
 #include <modsim/strategy.h>
@@ -288,12 +289,56 @@ static void test_hunt_names_its_schedule(void **state)
 	}
 }
 
+/* The tokens a matrix keeps (its schedules' finders) replay to the violation they name. */
+static void test_matrix_tokens_replay(void **state)
+{
+	struct modsim_matrix_config cfg;
+	struct modsim_matrix_result *r = NULL;
+	unsigned int tokens = 0;
+
+	(void)state;
+	modsim_matrix_config_default(&cfg);
+	assert_int_equal(modsim_matrix_set_strategies(&cfg, "none,inc,self,twoinit"), 0);
+	assert_int_equal(modsim_matrix_set_scenarios(&cfg, "unload-race,half-init,timer,put-return"), 0);
+	cfg.duration_ms = 20;
+	cfg.schedules = 4;
+	assert_int_equal(modsim_matrix_run(&cfg, NULL, NULL, &r), 0);
+	for (size_t i = 0; i < r->ntrials; i++) {
+		const struct modsim_matrix_trial *t = &r->trial[i];
+		struct modsim_run_result *res;
+		struct modsim_run_config rc;
+		struct modsim_schedule s;
+
+		if (!t->token[0])
+			continue;
+		res = calloc(1, sizeof(*res));
+		assert_non_null(res);
+		assert_int_equal(modsim_schedule_decode(t->token, &s), 0);
+		modsim_run_config_default(&rc);
+		modsim_run_config_replay(&rc, &s);
+		assert_int_equal(modsim_run(&rc, res), 0);
+		if (res->sched.schedule.expect != s.expect ||
+		    res->sched.schedule.expect_step != s.expect_step)
+			fail_msg("%s x %s trial %u: token %s ended on %d at %u, replays to %d at %u",
+				 t->strategy, t->scenario, t->trial, t->token, s.expect, s.expect_step,
+				 res->sched.schedule.expect, res->sched.schedule.expect_step);
+		assert_string_equal(modsim_vkind_name((enum modsim_vkind)s.expect), t->first_kind);
+		tokens++;
+		modsim_schedule_free(&s);
+		modsim_run_result_free(res);
+		free(res);
+	}
+	assert_true(tokens >= 10);
+	modsim_matrix_result_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_cycles_in_token),
 		cmocka_unit_test(test_replay_changed_scenario_file_refused),
 		cmocka_unit_test(test_hunt_names_its_schedule),
+		cmocka_unit_test(test_matrix_tokens_replay),
 		cmocka_unit_test(test_replay_property_random_configs),
 	};
 

@@ -246,6 +246,17 @@ static void trial_fill_sched(struct modsim_matrix_trial *t, const struct modsim_
 	t->depth = rc->sched == MODSIM_SCHED_PCT ? res->sched.depth : 0;
 	t->steps = res->sched.budget;
 	t->sched_steps = res->sched.steps;
+	/* Controlled, the first violation in time is the one the schedule ended
+	 * on: name it, so that the replay line and its token agree. */
+	if (res->sched.schedule.expect >= 0 && res->sched.schedule.expect < MODSIM_V__COUNT &&
+	    res->stats.violations[res->sched.schedule.expect]) {
+		int k = res->sched.schedule.expect;
+
+		snprintf(t->first_kind, sizeof(t->first_kind), "%s",
+			 modsim_vkind_name((enum modsim_vkind)k));
+		snprintf(t->first_module, sizeof(t->first_module), "%s",
+			 res->stats.first[k].module);
+	}
 	if (!t->violations || res->sched.unkept_choices)
 		return;
 	modsim_run_schedule(rc, res, &s);
