@@ -1,5 +1,5 @@
 /* No verdict without evidence: failed inits retried whatever their errno, unloadable modules refused, VOID cells, confidence figures. */
-/* LABELS: faults */
+/* LABELS: faults, freerun */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -300,8 +300,12 @@ static void test_matrix_tokens_replay(void **state)
 	modsim_matrix_config_default(&cfg);
 	assert_int_equal(modsim_matrix_set_strategies(&cfg, "none,inc,self,twoinit"), 0);
 	assert_int_equal(modsim_matrix_set_scenarios(&cfg, "unload-race,half-init,timer,put-return"), 0);
-	cfg.duration_ms = 20;
-	cfg.schedules = 4;
+	/* Every trial controlled (--sched: no free running, so TSan runs it too);
+	 * the quick matrix's schedules keep their tokens the same way. */
+	cfg.sched = MODSIM_SCHED_RANDOM;
+	cfg.schedules = 0;
+	cfg.trials = 4;
+	cfg.steps = MODSIM_SCHED_DEFAULT_STEPS;
 	assert_int_equal(modsim_matrix_run(&cfg, NULL, NULL, &r), 0);
 	for (size_t i = 0; i < r->ntrials; i++) {
 		const struct modsim_matrix_trial *t = &r->trial[i];
