@@ -317,13 +317,16 @@ static void test_modsim_matrix_run_cells_and_seeds(void **state)
 	struct fixture *fx = *state;
 	struct modsim_matrix_result *r;
 
+	/* 3 free trials and 2 schedules a cell: the schedules' evidence is
+	 * deterministic, so no cell is VOID however slow the machine (TSan). */
+	fx->cfg.schedules = 2;
 	assert_int_equal(modsim_matrix_run(&fx->cfg, count_trial, fx, &fx->r), 0);
 	r = fx->r;
-	assert_int_equal(fx->calls, 12);
-	assert_int_equal(fx->order_ok, 12);
-	assert_int_equal(fx->last_count, 12);
-	assert_int_equal(r->ntrials, 12);
-	assert_int_equal(r->total, 12);
+	assert_int_equal(fx->calls, 20);
+	assert_int_equal(fx->order_ok, 20);
+	assert_int_equal(fx->last_count, 20);
+	assert_int_equal(r->ntrials, 20);
+	assert_int_equal(r->total, 20);
 	assert_int_equal(r->cfg.nstrategies, 2);
 	assert_int_equal(r->cfg.nscenarios, 2);
 	assert_string_equal(r->cfg.strategies[0], "nounload");
@@ -331,9 +334,10 @@ static void test_modsim_matrix_run_cells_and_seeds(void **state)
 	for (size_t i = 0; i < r->ntrials; i++) {
 		const struct modsim_matrix_trial *t = &r->trial[i];
 
-		assert_int_equal(t->strategy_index, i / 6);
-		assert_int_equal(t->scenario_index, (i / 3) % 2);
-		assert_int_equal(t->trial, i % 3);
+		assert_int_equal(t->strategy_index, i / 10);
+		assert_int_equal(t->scenario_index, (i / 5) % 2);
+		assert_int_equal(t->trial, i % 5);
+		assert_string_equal(t->sched, t->trial < 3 ? "off" : t->trial == 3 ? "pct" : "random");
 		assert_true(t->seed == modsim_matrix_trial_seed(42, t->strategy, t->scenario, t->trial));
 		assert_int_equal(t->predict, MODSIM_PREDICT_SAFE);
 		assert_int_equal(t->violations, 0);
@@ -341,7 +345,9 @@ static void test_modsim_matrix_run_cells_and_seeds(void **state)
 		assert_true(t->elapsed_ns > 0);
 	}
 	for (int c = 0; c < 4; c++) {
-		assert_int_equal(r->cell[c].trials, TINY_TRIALS);
+		assert_int_equal(r->cell[c].trials, TINY_TRIALS + 2);
+		assert_int_equal(r->cell[c].free_trials, TINY_TRIALS);
+		assert_int_equal(r->cell[c].schedules, 2);
 		assert_int_equal(r->cell[c].verdict, MODSIM_VERDICT_MATCH);
 	}
 	assert_int_equal(r->match, 4);
@@ -419,14 +425,16 @@ static void test_modsim_matrix_print_text_shape(void **state)
 	char *text, *json;
 
 	fx->cfg.trials = 1;
+	fx->cfg.schedules = 2;
 	assert_int_equal(modsim_matrix_run(&fx->cfg, NULL, NULL, &fx->r), 0);
 	text = print_to_string(fx->r, MODSIM_FMT_TEXT);
-	assert_non_null(strstr(text, "2 strategies x 2 scenarios, 1 trial of 0.015 s per cell"));
-	assert_non_null(strstr(text, "\nnounload  0/1 S MATCH  0/1 S MATCH\n"));
+	assert_non_null(strstr(text, "2 strategies x 2 scenarios, 1 trial of 0.015 s + 2 controlled schedules (pct, random) per cell"));
+	assert_non_null(strstr(text, "\nnounload  0/3 S MATCH  0/3 S MATCH\n"));
+	assert_non_null(strstr(text, "\nnounload  <=100.0% /2  <=100.0% /2\n"));
 	assert_non_null(strstr(text, "4 cells: 4 MATCH, 0 MISMATCH"));
 	assert_non_null(strstr(text, "repeat: modsim matrix --strategies nounload,try "
 				     "--scenarios unload-race,long-session --trials 1 "
-				     "--duration 0.015 --workers 1 --seed 42 --schedules 0"));
+				     "--duration 0.015 --workers 1 --seed 42 --schedules 2"));
 	json = print_to_string(fx->r, MODSIM_FMT_JSON);
 	assert_non_null(strstr(json, "\"schema\": \"modsim-matrix/2\""));
 	assert_non_null(strstr(json, "\"verdict\": \"MATCH\""));

@@ -77,17 +77,17 @@ grep -qx "stopworld init-sleep S unsafe" "$tmp/plan.out" || fail "--plan: stopwo
 grep -qx "stopworld mixed mixed unsafe" "$tmp/plan.out" || fail "--plan: stopworld x mixed"
 
 tiny=(--strategies nounload,try --scenarios unload-race,long-session --trials 2 --duration 0.02
-      --workers 1 --seed 7 --schedules 0)
+      --workers 1 --seed 7 --schedules 2)
 
 # The table, with no progress line when stderr is not a terminal.
 run text 0 matrix "${tiny[@]}" --check
-expect_in "$tmp/text.out" "modsim matrix: 2 strategies x 2 scenarios, 2 trials of 0.02 s per cell, 1 worker, seed 7" "the table"
+expect_in "$tmp/text.out" "modsim matrix: 2 strategies x 2 scenarios, 2 trials of 0.02 s + 2 controlled schedules (pct, random) per cell, 1 worker, seed 7" "the table"
 expect_in "$tmp/text.out" "4 cells: 4 MATCH, 0 MISMATCH" "the table"
 expect_in "$tmp/text.out" "refused LIVE*" "the cost columns"
 expect_in "$tmp/text.out" "refused C/G*" "the cost columns"
-expect_in "$tmp/text.out" "confidence (95 %) per free trial" "the confidence grid"
-expect_in "$tmp/text.out" "repeat: modsim matrix --strategies nounload,try --scenarios unload-race,long-session --trials 2 --duration 0.02 --workers 1 --seed 7 --schedules 0" "the table"
-grep -qE '^try +0/2 S MATCH +0/2 S MATCH$' "$tmp/text.out" || fail "no try row: $(cat "$tmp/text.out")"
+expect_in "$tmp/text.out" "confidence (95 %) per controlled schedule" "the confidence grid"
+expect_in "$tmp/text.out" "repeat: modsim matrix --strategies nounload,try --scenarios unload-race,long-session --trials 2 --duration 0.02 --workers 1 --seed 7 --schedules 2" "the table"
+grep -qE '^try +0/4 S MATCH +0/4 S MATCH$' "$tmp/text.out" || fail "no try row: $(cat "$tmp/text.out")"
 [ -s "$tmp/text.err" ] && fail "progress or errors on a stderr that is not a terminal: $(cat "$tmp/text.err")"
 
 run json 0 matrix "${tiny[@]}" --json
@@ -101,11 +101,11 @@ fi
 run csv 0 matrix "${tiny[@]}" --csv
 [ "$(wc -l <"$tmp/csv.out")" -eq 5 ] || fail "--csv: want a header and 4 rows: $(cat "$tmp/csv.out")"
 head -1 "$tmp/csv.out" | grep -q '^strategy,scenario,hazard,trials,found,violations,' || fail "--csv header"
-grep -q '^nounload,long-session,A+L,2,0,0,0,safe,safe,MATCH,' "$tmp/csv.out" || fail "--csv row: $(cat "$tmp/csv.out")"
+grep -q '^nounload,long-session,A+L,4,0,0,0,safe,safe,MATCH,' "$tmp/csv.out" || fail "--csv row: $(cat "$tmp/csv.out")"
 
 run jsonl 0 matrix "${tiny[@]}" --jsonl
-[ "$(wc -l <"$tmp/jsonl.out")" -eq 8 ] || fail "--jsonl: want 8 trial lines"
-[ "$(grep -c '^{"schema":"modsim-matrix-trial/3",' "$tmp/jsonl.out")" -eq 8 ] || fail "--jsonl: lines of another schema"
+[ "$(wc -l <"$tmp/jsonl.out")" -eq 16 ] || fail "--jsonl: want 16 trial lines"
+[ "$(grep -c '^{"schema":"modsim-matrix-trial/3",' "$tmp/jsonl.out")" -eq 16 ] || fail "--jsonl: lines of another schema"
 run merged 0 merge --check "$tmp/jsonl.out"
 expect_in "$tmp/merged.out" "4 cells: 4 MATCH, 0 MISMATCH" "merge of the trial lines"
 expect_in "$tmp/merged.out" "repeat: modsim matrix --strategies nounload,try" "merge of the trial lines"
@@ -146,7 +146,7 @@ expect_in "$tmp/nognu.out" "4 cells: 4 MATCH" "the table printed before the fail
 # The progress line goes to a terminal (script(1) gives stderr one).
 if command -v script >/dev/null; then
 	script -qec "'$modsim' matrix ${tiny[*]} >/dev/null" /dev/null >"$tmp/tty.out" 2>&1 </dev/null
-	expect_in "$tmp/tty.out" "matrix: 8/8 trials" "the progress line on a terminal"
+	expect_in "$tmp/tty.out" "matrix: 16/16 trials" "the progress line on a terminal"
 	expect_in "$tmp/tty.out" "left" "the progress line on a terminal"
 fi
 
