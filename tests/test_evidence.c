@@ -212,6 +212,39 @@ static void test_matrix_schedules_repeat(void **state)
 	modsim_matrix_result_free(again);
 }
 
+/* With schedules the verdict is theirs: a violation only a free trial found is FREE-ONLY, not a flip. */
+static void test_matrix_free_only_does_not_flip(void **state)
+{
+	struct fixture *fx = *state;
+	struct modsim_matrix_trial t;
+
+	fx->r = modsim_matrix_result_new();
+	assert_non_null(fx->r);
+	for (unsigned int tr = 0; tr < 3; tr++) {
+		memset(&t, 0, sizeof(t));
+		snprintf(t.strategy, sizeof(t.strategy), "inc");
+		snprintf(t.scenario, sizeof(t.scenario), "init-sleep");
+		snprintf(t.hazard, sizeof(t.hazard), "S");
+		t.predict = MODSIM_PREDICT_SAFE;
+		t.trial = tr;
+		t.trials = 1;
+		t.schedules = 2;
+		t.total = 3;
+		t.workers = 2;
+		t.duration_ms = 300;
+		t.loads = 1;
+		snprintf(t.sched, sizeof(t.sched), "%s", tr ? "pct" : "off");
+		t.violations = tr ? 0 : 1; /* the free trial's watchdog fired on a slow init */
+		snprintf(t.first_kind, sizeof(t.first_kind), "%s", tr ? "" : "deadlock");
+		assert_int_equal(modsim_matrix_result_add(fx->r, &t), 0);
+	}
+	assert_int_equal(modsim_matrix_tabulate(fx->r), 0);
+	assert_int_equal(fx->r->cell[0].verdict, MODSIM_VERDICT_MATCH);
+	assert_true(fx->r->cell[0].free_only);
+	assert_int_equal(fx->r->free_only, 1);
+	assert_int_equal(fx->r->mismatch, 0);
+}
+
 /* The Wilson interval and the rule of three, against values worked by hand. */
 static void test_matrix_confidence_figures(void **state)
 {
@@ -261,6 +294,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_matrix_void_when_no_caller, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_matrix_not_void_with_callers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_matrix_schedules_repeat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_matrix_free_only_does_not_flip, setup, teardown),
 		cmocka_unit_test(test_matrix_confidence_figures),
 	};
 

@@ -317,16 +317,17 @@ static void test_modsim_matrix_run_cells_and_seeds(void **state)
 	struct fixture *fx = *state;
 	struct modsim_matrix_result *r;
 
-	/* 3 free trials and 2 schedules a cell: the schedules' evidence is
-	 * deterministic, so no cell is VOID however slow the machine (TSan). */
-	fx->cfg.schedules = 2;
+	/* 3 free trials and 4 schedules a cell: the verdict and its evidence are
+	 * the schedules', deterministic, so no cell is VOID however slow the
+	 * machine (TSan). */
+	fx->cfg.schedules = 4;
 	assert_int_equal(modsim_matrix_run(&fx->cfg, count_trial, fx, &fx->r), 0);
 	r = fx->r;
-	assert_int_equal(fx->calls, 20);
-	assert_int_equal(fx->order_ok, 20);
-	assert_int_equal(fx->last_count, 20);
-	assert_int_equal(r->ntrials, 20);
-	assert_int_equal(r->total, 20);
+	assert_int_equal(fx->calls, 28);
+	assert_int_equal(fx->order_ok, 28);
+	assert_int_equal(fx->last_count, 28);
+	assert_int_equal(r->ntrials, 28);
+	assert_int_equal(r->total, 28);
 	assert_int_equal(r->cfg.nstrategies, 2);
 	assert_int_equal(r->cfg.nscenarios, 2);
 	assert_string_equal(r->cfg.strategies[0], "nounload");
@@ -334,10 +335,10 @@ static void test_modsim_matrix_run_cells_and_seeds(void **state)
 	for (size_t i = 0; i < r->ntrials; i++) {
 		const struct modsim_matrix_trial *t = &r->trial[i];
 
-		assert_int_equal(t->strategy_index, i / 10);
-		assert_int_equal(t->scenario_index, (i / 5) % 2);
-		assert_int_equal(t->trial, i % 5);
-		assert_string_equal(t->sched, t->trial < 3 ? "off" : t->trial == 3 ? "pct" : "random");
+		assert_int_equal(t->strategy_index, i / 14);
+		assert_int_equal(t->scenario_index, (i / 7) % 2);
+		assert_int_equal(t->trial, i % 7);
+		assert_string_equal(t->sched, t->trial < 3 ? "off" : (t->trial - 3) % 2 ? "random" : "pct");
 		assert_true(t->seed == modsim_matrix_trial_seed(42, t->strategy, t->scenario, t->trial));
 		assert_int_equal(t->predict, MODSIM_PREDICT_SAFE);
 		assert_int_equal(t->violations, 0);
@@ -345,9 +346,9 @@ static void test_modsim_matrix_run_cells_and_seeds(void **state)
 		assert_true(t->elapsed_ns > 0);
 	}
 	for (int c = 0; c < 4; c++) {
-		assert_int_equal(r->cell[c].trials, TINY_TRIALS + 2);
+		assert_int_equal(r->cell[c].trials, TINY_TRIALS + 4);
 		assert_int_equal(r->cell[c].free_trials, TINY_TRIALS);
-		assert_int_equal(r->cell[c].schedules, 2);
+		assert_int_equal(r->cell[c].schedules, 4);
 		assert_int_equal(r->cell[c].verdict, MODSIM_VERDICT_MATCH);
 	}
 	assert_int_equal(r->match, 4);

@@ -268,22 +268,24 @@ static void add_reason(char *reason, size_t len, const char *what)
  *   S             an init that ran (a load, or a failed init)
  *   mixed         an unload during which a call was made or refused
  */
-static void cell_evidence(const struct modsim_matrix_trial *t, size_t n, const char *hazard,
-			  char *reason, size_t len)
+static void cell_evidence(const struct modsim_matrix_trial *t, size_t n, bool sched_only,
+			  const char *hazard, char *reason, size_t len)
 {
 	unsigned long loads = 0, inits = 0, overlap = 0, init_overlap = 0, timer = 0, unloads = 0;
 	const char *load_error = NULL;
 
 	reason[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
+		if (t[i].load_error[0] && !load_error)
+			load_error = t[i].load_error;
+		if (sched_only && trial_free(&t[i]))
+			continue;
 		loads += t[i].loads;
 		inits += t[i].loads + t[i].init_failures;
 		overlap += t[i].unload_overlapped;
 		init_overlap += t[i].init_fail_overlapped;
 		timer += t[i].timer_calls;
 		unloads += t[i].unload_attempts;
-		if (t[i].load_error[0] && !load_error)
-			load_error = t[i].load_error;
 	}
 	if (load_error) {
 		char buf[300];
@@ -309,6 +311,7 @@ static void tabulate_cell(struct modsim_matrix_cell *cell, const struct modsim_m
 			  size_t n, uint64_t *scratch)
 {
 	size_t nfirst = 0;
+	unsigned int found;
 
 	snprintf(cell->hazard, sizeof(cell->hazard), "%s", t[0].hazard);
 	cell->predict = t[0].predict;
@@ -327,12 +330,22 @@ static void tabulate_cell(struct modsim_matrix_cell *cell, const struct modsim_m
 		}
 	}
 	cell->first_violation_p50_ns = median(scratch, nfirst);
-	cell_evidence(t, n, cell->hazard, cell->void_reason, sizeof(cell->void_reason));
+	/*
+	 * With schedules, the verdict is theirs alone (deterministic for the
+	 * seed); the free trials corroborate, and a violation only they found
+	 * is reported apart (cell->free_only), not folded into the verdict: a
+	 * free trial's finding depends on the machine's load (a watchdog that
+	 * fires on a slow init), so it would make the verdict flip.
+	 */
+	found = cell->schedules ? cell->sched_found : cell->found;
+	cell->free_only = cell->schedules && !cell->sched_found && cell->free_found;
+	cell_evidence(t, n, cell->schedules > 0, cell->hazard, cell->void_reason,
+		      sizeof(cell->void_reason));
 	if (cell->predict == MODSIM_PREDICT_UNKNOWN)
 		cell->verdict = MODSIM_VERDICT_NONE;
-	else if (!cell->found && cell->void_reason[0])
+	else if (!found && cell->void_reason[0])
 		cell->verdict = MODSIM_VERDICT_VOID;
-	else if ((cell->predict == MODSIM_PREDICT_UNSAFE) == (cell->found > 0))
+	else if ((cell->predict == MODSIM_PREDICT_UNSAFE) == (found > 0))
 		cell->verdict = MODSIM_VERDICT_MATCH;
 	else if (cell->predict == MODSIM_PREDICT_UNSAFE)
 		cell->verdict = MODSIM_VERDICT_UNSEEN;
@@ -412,7 +425,7 @@ MODSIM_API int modsim_matrix_tabulate(struct modsim_matrix_result *r)
 		free(scratch);
 		return modsim_err(-ENOMEM, "matrix: out of memory");
 	}
-	r->match = r->mismatch = r->unseen = r->void_cells = r->unloadable = 0;
+	r->match = r->mismatch = r->unseen = r->void_cells = r->unloadable = r->free_only = 0;
 	/* Sorted: a cell's trials, and a strategy's, are next to each other. */
 	for (i = 0; i < r->ntrials; i = j) {
 		const struct modsim_matrix_trial *t = &r->trial[i];
@@ -428,6 +441,7 @@ MODSIM_API int modsim_matrix_tabulate(struct modsim_matrix_result *r)
 		r->mismatch += cell->verdict == MODSIM_VERDICT_MISMATCH;
 		r->unseen += cell->verdict == MODSIM_VERDICT_UNSEEN;
 		r->void_cells += cell->verdict == MODSIM_VERDICT_VOID;
+		r->free_only += cell->free_only;
 		r->unloadable += !strncmp(cell->void_reason, "the module cannot load", 22);
 	}
 	for (i = 0; i < r->ntrials; i = j) {

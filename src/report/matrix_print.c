@@ -294,6 +294,8 @@ static void text_mismatches(FILE *f, const struct modsim_matrix_result *r, unsig
 		fprintf(f, ", %u UNSEEN (predicted unsafe, not found in these trials)", r->unseen);
 	if (r->void_cells)
 		fprintf(f, ", %u VOID (no trial exercised the hazard)", r->void_cells);
+	if (r->free_only)
+		fprintf(f, "; %u found by free trials only (FREE-ONLY below)", r->free_only);
 	if (none)
 		fprintf(f, ", %u without a prediction", none);
 	fputc('\n', f);
@@ -301,6 +303,19 @@ static void text_mismatches(FILE *f, const struct modsim_matrix_result *r, unsig
 		for (unsigned int col = 0; col < c->nscenarios; col++) {
 			const struct modsim_matrix_cell *cell = cell_at(r, row, col);
 
+			if (cell->free_only) {
+				const struct modsim_matrix_trial *t = modsim_matrix_first_finder(
+					r, c->strategies[row], c->scenarios[col]);
+
+				fprintf(f, "FREE-ONLY %s x %s (hazard %s): %s: %u of %u free trials found %s in %s (modsim run --strategy %s --scenario %s --workers %u --duration %g --seed %" PRIu64 "), none of %u schedules did; the verdict is the schedules'\n",
+					c->strategies[row], c->scenarios[col], cell->hazard,
+					modsim_matrix_verdict_name(cell->verdict), cell->free_found,
+					cell->free_trials, t ? t->first_kind : "?",
+					t ? t->first_module : "?", c->strategies[row],
+					c->scenarios[col], t ? t->workers : c->workers,
+					t ? t->duration_ms / 1000.0 : 0.0, t ? t->seed : 0,
+					cell->schedules);
+			}
 			if (cell->verdict == MODSIM_VERDICT_VOID) {
 				fprintf(f, "VOID %s x %s (hazard %s): %u trials, no evidence: %s\n",
 					c->strategies[row], c->scenarios[col], cell->hazard,
@@ -473,6 +488,7 @@ static void json_cells(FILE *f, const struct modsim_matrix_result *r)
 				cell->first_violation_p50_ns, modsim_matrix_predict_name(cell->predict),
 				observed_name(cell), modsim_matrix_verdict_name(cell->verdict));
 			json_confidence(f, cell);
+			fprintf(f, ", \"free_only\": %s", cell->free_only ? "true" : "false");
 			if (cell->void_reason[0]) {
 				fputs(", \"void_reason\": ", f);
 				modsim_matrix_json_str(f, cell->void_reason);
@@ -526,8 +542,8 @@ static void print_json(FILE *f, const struct modsim_matrix_result *r)
 	json_cells(f, r);
 	json_costs(f, r);
 	fprintf(f, "  \"summary\": {\"trials\": %zu, \"trials_in_matrix\": %lu, \"match\": %u, "
-		"\"mismatch\": %u, \"unseen\": %u, \"void\": %u}\n}\n", r->ntrials, r->total,
-		r->match, r->mismatch, r->unseen, r->void_cells);
+		"\"mismatch\": %u, \"unseen\": %u, \"void\": %u, \"free_only\": %u}\n}\n",
+		r->ntrials, r->total, r->match, r->mismatch, r->unseen, r->void_cells, r->free_only);
 }
 
 /* ---- CSV: one row per cell, the strategy's costs repeated ---- */

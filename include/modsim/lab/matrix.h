@@ -146,11 +146,15 @@ struct modsim_matrix_trial {
  * @free_trials/@free_found: of @trials/@found, those that ran free
  * @schedules/@sched_found:  of @trials/@found, the controlled schedules
  * @void_reason: for a VOID cell, what no trial showed
+ * @free_only:  the cell has schedules, none found a violation, and a free
+ *              trial did: reported beside the verdict, which is the
+ *              schedules' (docs/matrix-confidence.md)
  */
 struct modsim_matrix_cell {
 	unsigned int trials, found;
 	unsigned int free_trials, free_found, schedules, sched_found;
 	char void_reason[320];
+	bool free_only;
 	unsigned long violations;
 	uint64_t first_violation_p50_ns;
 	char hazard[16];
@@ -197,6 +201,7 @@ struct modsim_matrix_cost {
  * @cost:     [row]
  * @match/@mismatch/@unseen/@void_cells: cells of each verdict
  * @unloadable: cells whose module could not load at all (VOID too)
+ * @free_only:  cells where only the free trials found a violation
  */
 struct modsim_matrix_result {
 	struct modsim_matrix_config cfg;
@@ -205,7 +210,7 @@ struct modsim_matrix_result {
 	size_t ntrials, cap;
 	struct modsim_matrix_cell *cell;
 	struct modsim_matrix_cost *cost;
-	unsigned int match, mismatch, unseen, void_cells, unloadable;
+	unsigned int match, mismatch, unseen, void_cells, unloadable, free_only;
 };
 
 /**
