@@ -169,8 +169,14 @@ void bench_pool_detach(struct bench_pool *p);
  * the mean over the threads of each thread's ns per call of @v[i]; entries
  * refused add to @refused[i].
  */
+/*
+ * @overlap (may be NULL): how much of the timed loops the threads ran at
+ * the same time, 0..1: the fraction of the run's wall-clock span that every
+ * thread's timed span covers, times the smallest share of its span a thread
+ * spent on a CPU.  1 for one thread.
+ */
 void bench_pool_measure(struct bench_pool *p, const enum bench_variant *v, size_t n,
-			unsigned long loops, double *ns, unsigned long *refused);
+			unsigned long loops, double *ns, unsigned long *refused, double *overlap);
 /* Callers at full speed: every thread runs modsim_hook_run() in a loop,
  * passing a quiescent point between calls, until bench_pool_hammer_end(). */
 void bench_pool_hammer_begin(struct bench_pool *p);
@@ -192,6 +198,12 @@ struct bench_stat {
  * thread count, run by run.  @ratio[i] is @ns[i] over the bare call of the
  * same run; @bi_* is the preset with a built-in owner (presets only).
  */
+/*
+ * A multi-thread run counts only when its threads ran together this much
+ * (bench_pool_measure's overlap); others are dropped from the figures.
+ */
+#define BENCH_MIN_OVERLAP 0.8
+
 struct bench_series {
 	char name[BENCH_NAME_MAX];
 	bool baseline;
@@ -203,6 +215,9 @@ struct bench_series {
 	double bi_ns[BENCH_MAX_RUNS];
 	double bi_ratio[BENCH_MAX_RUNS];
 	unsigned long refused;
+	double overlap[BENCH_MAX_RUNS]; /* each run's bench_pool_measure() overlap */
+	unsigned int dropped;           /* runs left out: threads > 1 and overlap < BENCH_MIN_OVERLAP */
+	double overlap_med;             /* median overlap of the runs kept */
 	/* Filled by bench_series_finish(). */
 	struct bench_stat s, r, bi, bir;
 	double spread; /* (max - min) / median */
@@ -224,6 +239,8 @@ struct bench_unload {
 	unsigned long calls;      /* hook calls the callers made meanwhile */
 	unsigned long refused;    /* calls the preset refused (failed gets) meanwhile */
 	struct modsim_dist world; /* the kernel's world_stop_ns */
+	bool unsafe_predicted;    /* the preset is predicted unsafe for A: violations expected */
+	bool violated;            /* a violation under a preset predicted safe: the run failed */
 };
 
 /*

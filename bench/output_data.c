@@ -121,6 +121,8 @@ static void json_series(FILE *f, const struct bench_series *s)
 	jkv_num(f, "ratio_bare", s->r.med, true);
 	jkv_num(f, "spread", s->spread, true);
 	jkv_num(f, "moves", s->moves, true);
+	jkv_num(f, "overlap", s->overlap_med, true);
+	jkv_num(f, "dropped_runs", s->dropped, true);
 	jarr(f, "ns_runs", s->ns, s->nruns, true);
 	jarr(f, "ratio_runs", s->ratio, s->nruns, !s->baseline);
 	if (!s->baseline) {
@@ -149,6 +151,7 @@ static void json_unload(FILE *f, const struct bench_unload *u)
 	jkv_num(f, "call_after_exit", (double)u->after_exit, true);
 	jkv_num(f, "calls", (double)u->calls, true);
 	jkv_num(f, "refused_calls", (double)u->refused, true);
+	jkv_str(f, "result", u->violated ? "violation" : u->err ? "error" : "ok", true);
 	jkv_str(f, "error", u->err ? modsim_errname(u->err) : "", true);
 	jkv_str(f, "message", u->msg, true);
 	fputs("\"world_stop\":{", f);
@@ -238,6 +241,8 @@ void bench_print_csv(FILE *f, const struct bench_results *r)
 		row(f, sec, s->name, s->threads, "max", s->s.max);
 		row(f, sec, s->name, s->threads, "ratio_bare", s->r.med);
 		row(f, sec, s->name, s->threads, "spread", s->spread);
+		row(f, sec, s->name, s->threads, "overlap", s->overlap_med);
+		row(f, sec, s->name, s->threads, "dropped_runs", s->dropped);
 		if (s->baseline)
 			continue;
 		row(f, sec, s->name, s->threads, "builtin_ns_per_call", s->bi.med);

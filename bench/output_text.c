@@ -72,6 +72,11 @@ static void summaries(FILE *f, const struct bench_results *r)
 		if (!s->baseline)
 			fprintf(f, " builtin_ns=%.2f builtin_ratio=%.2f", s->bi.med, s->bir.med);
 		fprintf(f, " spread=%.1f%% runs=%u", 100 * s->spread, s->nruns);
+		if (s->threads > 1) {
+			fprintf(f, " overlap=%.2f dropped=%u", s->overlap_med, s->dropped);
+			if (s->dropped && s->dropped == s->nruns)
+				fputs(" concurrent=NO", f);
+		}
 		if (!s->baseline)
 			fprintf(f, " refused=%lu", s->refused);
 		fputc('\n', f);
@@ -93,8 +98,12 @@ static void unloads(FILE *f, const struct bench_results *r)
 			fprintf(f, " p50_us=%.1f max_us=%.1f", u->p50_us, u->max_us);
 		fprintf(f, " attempts=%lu use_after_unload=%lu call_after_exit=%lu calls=%lu refused_calls=%lu",
 			u->attempts, u->faults, u->after_exit, u->calls, u->refused);
-		if (u->err)
+		if (u->violated)
+			fprintf(f, " result=VIOLATION (predicted safe: this run failed)");
+		else if (u->err)
 			fprintf(f, " result=%s (%s)", modsim_errname(u->err), u->msg);
+		else if (u->unsafe_predicted && (u->faults || u->after_exit))
+			fprintf(f, " result=ok (violations expected: predicted unsafe for A)");
 		else
 			fprintf(f, " result=ok");
 		fputc('\n', f);

@@ -78,6 +78,7 @@ struct block {
 	size_t n;
 	double *ns[BENCH_MAX_VARIANTS], *ratio[BENCH_MAX_VARIANTS];
 	unsigned long *refused[BENCH_MAX_VARIANTS];
+	double *overlap[BENCH_MAX_VARIANTS]; /* each series' per-run overlap */
 	double *bare_ns;
 	size_t first, nseries; /* its lines in r->series */
 	bool failed;
@@ -105,8 +106,13 @@ static int block_run(struct bench_pool *p, const struct bench_opts *o, struct bl
 		return err;
 	err = bench_pool_attach(p, k, m, ops);
 	if (!err) {
-		bench_pool_measure(p, b->v, b->n, o->loops, ns, refused);
+		double ov = 1.0;
+
+		bench_pool_measure(p, b->v, b->n, o->loops, ns, refused, &ov);
 		bench_pool_detach(p);
+		for (size_t i = 0; i < b->n; i++)
+			if (b->overlap[i])
+				b->overlap[i][run] = ov;
 		if (b->bare_ns)
 			b->bare_ns[run] = ns[0];
 		for (size_t i = 1; i < b->n; i++) {
@@ -179,6 +185,7 @@ void bench_run_costs(struct bench_pool *p, const struct bench_opts *o, struct be
 		blocks[0].ns[i] = base[i].ns;
 		blocks[0].ratio[i] = base[i].ratio;
 		blocks[0].refused[i] = &base[i].refused;
+		blocks[0].overlap[i] = base[i].overlap;
 	}
 	for (size_t j = 0; j < o->npresets; j++) {
 		struct bench_series *s = &base[NBASELINES + j];
@@ -189,6 +196,7 @@ void bench_run_costs(struct bench_pool *p, const struct bench_opts *o, struct be
 				     .ns = { NULL, s->ns, s->bi_ns },
 				     .ratio = { NULL, s->ratio, s->bi_ratio },
 				     .refused = { NULL, &s->refused, &s->refused },
+				     .overlap = { NULL, s->overlap, NULL },
 				     .first = first + NBASELINES + j, .nseries = 1 };
 	}
 

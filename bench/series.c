@@ -65,8 +65,44 @@ static double median_moves(const double *v, size_t n, double med)
 	return fabs(bench_median(odd, no) - bench_median(even, ne)) / med;
 }
 
+/*
+ * Keep only the runs whose threads ran together (overlap of at least
+ * BENCH_MIN_OVERLAP); when none did, keep them all and say so (dropped ==
+ * nruns).  One thread always ran "together".
+ */
+static void keep_concurrent(struct bench_series *s)
+{
+	unsigned int kept = 0;
+	double ov[BENCH_MAX_RUNS];
+
+	for (unsigned int i = 0; i < s->nruns; i++)
+		if (s->threads < 2 || s->overlap[i] >= BENCH_MIN_OVERLAP)
+			kept++;
+	if (!kept) {
+		s->dropped = s->nruns;
+		s->overlap_med = bench_median(s->overlap, s->nruns);
+		return;
+	}
+	kept = 0;
+	for (unsigned int i = 0; i < s->nruns; i++) {
+		if (s->threads >= 2 && s->overlap[i] < BENCH_MIN_OVERLAP)
+			continue;
+		s->ns[kept] = s->ns[i];
+		s->ratio[kept] = s->ratio[i];
+		s->bi_ns[kept] = s->bi_ns[i];
+		s->bi_ratio[kept] = s->bi_ratio[i];
+		ov[kept] = s->overlap[i];
+		kept++;
+	}
+	s->dropped = s->nruns - kept;
+	s->nruns = kept;
+	memcpy(s->overlap, ov, kept * sizeof(*ov));
+	s->overlap_med = bench_median(s->overlap, s->nruns);
+}
+
 void bench_series_finish(struct bench_series *s)
 {
+	keep_concurrent(s);
 	s->s = bench_stat_of(s->ns, s->nruns);
 	s->r = bench_stat_of(s->ratio, s->nruns);
 	if (!s->baseline) {

@@ -27,6 +27,8 @@ struct bench_worker {
 	struct modsim_cpu *cpu;
 	uint64_t ns[BENCH_MAX_VARIANTS];
 	unsigned long refused[BENCH_MAX_VARIANTS];
+	/* The timed slices' span: wall clock (CLOCK_MONOTONIC) and thread CPU time. */
+	uint64_t wall0, wall1, cpu0, cpu1;
 } __attribute__((aligned(MODSIM_CACHELINE)));
 
 /*
@@ -86,6 +88,38 @@ static void start_line(struct bench_pool *p, unsigned int *line)
 		sched_yield();
 }
 
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The overlap of the last measurement (see bench.h). */
+static double pool_overlap(const struct bench_pool *p)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, first_end = UINT64_MAX, last_start = 0;
+	double oncpu = 1.0;
+
+	if (p->n < 2)
+		return 1.0;
+	for (unsigned int i = 0; i < p->n; i++) {
+		const struct bench_worker *w = &p->w[i];
+		uint64_t wall = w->wall1 - w->wall0;
+		double share = wall ? (double)(w->cpu1 - w->cpu0) / (double)wall : 0.0;
+
+		lo = w->wall0 < lo ? w->wall0 : lo;
+		hi = w->wall1 > hi ? w->wall1 : hi;
+		first_end = w->wall1 < first_end ? w->wall1 : first_end;
+		last_start = w->wall0 > last_start ? w->wall0 : last_start;
+		oncpu = share < oncpu ? share : oncpu;
+	}
+	if (first_end <= last_start || hi <= lo)
+		return 0.0;
+	return (double)(first_end - last_start) / (double)(hi - lo) * (oncpu > 1.0 ? 1.0 : oncpu);
+}
+
 static void worker_measure(struct bench_worker *w)
 {
 	struct bench_pool *p = w->pool;
@@ -116,8 +150,14 @@ static void worker_measure(struct bench_worker *w)
 	for (unsigned int s = 0; s < BENCH_SLICES; s++)
 		for (size_t i = 0; i < p->nvariants; i++) {
 			start_line(p, &line);
+			if (!s && !i) {
+				w->wall0 = clock_ns(CLOCK_MONOTONIC);
+				w->cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+			}
 			w->ns[i] += bench_loop(p->variants[i], &c, slice + (s < extra), &w->refused[i]);
 		}
+	w->wall1 = clock_ns(CLOCK_MONOTONIC);
+	w->cpu1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	modsim_cpu_offline(w->cpu);
 	bench_urcu_thread_leave(urcu);
 }
@@ -290,7 +330,7 @@ void bench_pool_detach(struct bench_pool *p)
 }
 
 void bench_pool_measure(struct bench_pool *p, const enum bench_variant *v, size_t n,
-			unsigned long loops, double *ns, unsigned long *refused)
+			unsigned long loops, double *ns, unsigned long *refused, double *overlap)
 {
 	p->variants = v;
 	p->nvariants = n < BENCH_MAX_VARIANTS ? n : BENCH_MAX_VARIANTS;
@@ -306,6 +346,8 @@ void bench_pool_measure(struct bench_pool *p, const enum bench_variant *v, size_
 		}
 		ns[j] = sum / p->n;
 	}
+	if (overlap)
+		*overlap = pool_overlap(p);
 }
 
 void bench_pool_hammer_begin(struct bench_pool *p)

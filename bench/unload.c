@@ -147,6 +147,18 @@ int bench_run_unload(struct bench_pool *p, const struct bench_opts *o,
 	bench_pool_detach(p);
 	free(lat_us);
 	modsim_kernel_destroy(k);
+	/*
+	 * A preset predicted safe that let a caller into unloaded code has no
+	 * latency worth printing: the run fails, loudly.  Under a preset
+	 * predicted unsafe for the unload race the violations are its
+	 * prediction, and the figures stand with them.
+	 */
+	u->unsafe_predicted = strat->predict[MODSIM_HZ_A] == MODSIM_UNSAFE;
+	if ((u->faults || u->after_exit) && !u->unsafe_predicted) {
+		u->violated = true;
+		return modsim_err(-EPROTO, "%lu use-after-unload and %lu call-after-exit under %s, which is predicted safe for the unload race: the figures of this run are void",
+				  u->faults, u->after_exit, strat->name);
+	}
 	return 0;
 
 destroy:

@@ -26,6 +26,7 @@ static const char matrix_usage[] =
 	"                     [--duration SECONDS] [--seed N] [--workers N]\n"
 	"                     [--json | --csv | --jsonl] [--check] [--plot FILE.png]\n"
 	"                     [--shard K/N] [--sched pct|random [--depth D] [--steps N]]\n"
+	"                     [--schedules N]\n"
 	"\n"
 	"Race every strategy against every scenario in seeded trials; per cell: the\n"
 	"trials that found a violation, the post's prediction, MATCH or MISMATCH; per\n"
@@ -34,7 +35,11 @@ static const char matrix_usage[] =
 	"      --strategies LIST  comma-separated presets (default: all built-in)\n"
 	"      --scenarios LIST   comma-separated scenarios or .ini files (default: all\n"
 	"                         built-in)\n"
-	"  -n, --trials N         trials per cell (default 1)\n"
+	"  -n, --trials N         free-running trials per cell (default 1)\n"
+	"      --schedules N      besides them, N controlled schedules per cell (pct and\n"
+	"                         random by turns, seeded from the matrix seed; default\n"
+	"                         32; 0: none): deterministic for a seed, so the\n"
+	"                         verdicts repeat from run to run\n"
 	"  -d, --duration SECONDS each trial's length (default 0.3)\n"
 	"      --seed N           the matrix seed; each trial's seed derives from it,\n"
 	"                         the strategy, the scenario and the trial (default 1)\n"
@@ -42,7 +47,8 @@ static const char matrix_usage[] =
 	"      --json, --csv      the table for scripts (docs/output-schemas.md)\n"
 	"      --jsonl            one JSON line per trial, as each ends (for merge)\n"
 	"      --check            exit 3 when a cell contradicts its prediction (a\n"
-	"                         violation where the preset is predicted safe)\n"
+	"                         violation where the preset is predicted safe) or is\n"
+	"                         VOID (no trial exercised its hazard)\n"
 	"      --check-strict     also exit 3 when a cell predicted unsafe found no\n"
 	"                         violation in its trials (UNSEEN: detection power)\n"
 	"      --plot FILE.png    draw the matrix and the costs with gnuplot\n"
@@ -51,7 +57,7 @@ static const char matrix_usage[] =
 	"                         by the trial's seed, instead of --duration of free\n"
 	"                         running; a trial that finds a violation prints the\n"
 	"                         token that replays it ('modsim run --replay')\n"
-	"      --depth D          pct's bug depth (default 3)\n"
+	"      --depth D          pct's bug depth (default 3), for --sched and --schedules\n"
 	"      --steps N          each schedule's step budget (default 2000)\n"
 	"      --no-hunt          do not search a controlled schedule that replays each\n"
 	"                         cell's violation (the table prints one per cell)\n"
@@ -63,8 +69,9 @@ static const char matrix_usage[] =
 	"  -h, --help             this text\n"
 	"\n"
 	"A progress line with the time left goes to standard error when it is a terminal.\n"
-	"exit status: 0 done, 3 a MISMATCH with --check (or UNSEEN with --check-strict), 2 bad usage, 1 a trial could\n"
-	"not run or the plot failed\n";
+	"exit status: 0 done, 3 a MISMATCH or VOID with --check (or UNSEEN with\n"
+	"--check-strict), 2 bad usage, 1 a trial could not run, a scenario's module\n"
+	"cannot load at all (its cells are VOID), or the plot failed\n";
 
 static const char merge_usage[] =
 	"usage: modsim merge [--json | --csv | --jsonl] [--check] [--plot FILE.png]\n"
@@ -82,7 +89,7 @@ static const char merge_usage[] =
 
 enum { OPT_STRATEGIES = 256, OPT_SCENARIOS, OPT_SEED, OPT_JSON, OPT_CSV, OPT_JSONL, OPT_CHECK, OPT_CHECK_STRICT,
        OPT_PLOT, OPT_SHARD, OPT_PLAN, OPT_SCHED, OPT_DEPTH, OPT_STEPS, OPT_NO_HUNT,
-       OPT_REPLAYS };
+       OPT_REPLAYS, OPT_SCHEDULES };
 
 /* struct cmd - what a command line asked for. */
 struct cmd {
@@ -90,6 +97,7 @@ struct cmd {
 	struct modsim_matrix_config cfg;
 	enum modsim_format fmt;
 	bool fmt_set, check, strict, plan, duration_set, depth_set, steps_set, no_hunt;
+	bool schedules_set;
 	const char *plot, *replays;
 	char msg[768];
 	FILE *out, *err;
@@ -252,6 +260,13 @@ static int option(struct cmd *c, int opt, const char *arg)
 		c->cfg.steps = (uint32_t)v;
 		c->steps_set = true;
 		return 0;
+	case OPT_SCHEDULES:
+		if (!parse_u64(arg, MODSIM_MATRIX_MAX_TRIALS, &v))
+			return usage(c, "--schedules: '%s' is not a number from 0 to %d", arg,
+				     MODSIM_MATRIX_MAX_TRIALS);
+		c->cfg.schedules = (unsigned int)v;
+		c->schedules_set = true;
+		return 0;
 	}
 	return usage(c, "internal: unhandled option %d", opt);
 }
@@ -281,6 +296,7 @@ static int parse(struct cmd *c, int argc, char **argv, bool merge)
 		{ "sched", required_argument, NULL, OPT_SCHED },
 		{ "depth", required_argument, NULL, OPT_DEPTH },
 		{ "steps", required_argument, NULL, OPT_STEPS },
+		{ "schedules", required_argument, NULL, OPT_SCHEDULES },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct option merge_opts[] = {
@@ -319,8 +335,13 @@ static int parse(struct cmd *c, int argc, char **argv, bool merge)
 	}
 	if (!merge && optind < argc)
 		return usage(c, "unexpected argument '%s'", argv[optind]);
-	if (c->cfg.sched == MODSIM_SCHED_OFF && (c->depth_set || c->steps_set))
-		return usage(c, "--depth and --steps need --sched");
+	if (c->cfg.sched != MODSIM_SCHED_OFF) {
+		if (c->schedules_set && c->cfg.schedules)
+			return usage(c, "--schedules adds controlled schedules to free trials; with --sched every trial is one already");
+		c->cfg.schedules = 0;
+	}
+	if (c->cfg.sched == MODSIM_SCHED_OFF && !c->cfg.schedules && (c->depth_set || c->steps_set))
+		return usage(c, "--depth and --steps need --sched or --schedules");
 	if (c->cfg.sched != MODSIM_SCHED_OFF && c->duration_set)
 		return usage(c, "--duration does not go with --sched: a schedule ends at its step budget (--steps)");
 	if (c->cfg.sched == MODSIM_SCHED_RANDOM && c->depth_set)
@@ -346,7 +367,8 @@ static void print_plan(FILE *out, const struct modsim_matrix_config *cfg)
 	for (unsigned int p = 0; p < cfg->nstrategies; p++) {
 		for (unsigned int s = 0; s < cfg->nscenarios; s++) {
 			enum modsim_matrix_predict pr = modsim_matrix_predict_sched(
-				cfg->strategies[p], cfg->scenarios[s], cfg->sched, hazard);
+				cfg->strategies[p], cfg->scenarios[s],
+				cfg->schedules ? MODSIM_SCHED_PCT : cfg->sched, hazard);
 
 			fprintf(out, "%s %s %s %s\n", cfg->strategies[p], cfg->scenarios[s], hazard,
 				modsim_matrix_predict_name(pr));
@@ -412,7 +434,12 @@ static int finish(struct cmd *c, struct modsim_matrix_result *r, FILE *out, bool
 		fprintf(c->err, "modsim %s: %s\n", c->name, modsim_last_error());
 		status = 1;
 	}
-	if (!status && c->check && (r->mismatch || (c->strict && r->unseen)))
+	if (!status && r->unloadable) {
+		fprintf(c->err, "modsim %s: %u cell%s VOID because a module cannot load at all (the table says which and why)\n",
+			c->name, r->unloadable, r->unloadable == 1 ? " is" : "s are");
+		status = 1;
+	}
+	if (!status && c->check && (r->mismatch || r->void_cells || (c->strict && r->unseen)))
 		status = 3;
 	return status;
 }

@@ -60,10 +60,10 @@ static const char run_usage[] =
 	"      --pct-k K          pct draws its change points among the first K\n"
 	"                         decisions (default 100)\n"
 	"      --steps N          step budget (default 2000)\n"
-	"      --replay TOKEN     replay a schedule (its strategy, scenario, workers\n"
-	"                         and seed come from the token; a token naming a\n"
-	"                         strategy .so or a scenario file runs only with the\n"
-	"                         same path given as --strategy or --scenario)\n"
+	"      --replay TOKEN     replay a schedule (its strategy, scenario, workers,\n"
+	"                         seed, cycles and steps come from the token; a token\n"
+	"                         naming a strategy .so or a scenario file runs only\n"
+	"                         with the same path given as --strategy or --scenario)\n"
 	"      --verify-replay    run the schedule twice and compare the runnable\n"
 	"                         threads at every step; report the first divergence\n"
 	"      --trace FILE       the run as Chrome Trace Event JSON (Perfetto)\n"
@@ -294,12 +294,14 @@ static int cmd_check(struct run_cmd *c)
 		if (c->sched_set && c->cfg.sched != MODSIM_SCHED_REPLAY)
 			return cmd_usage(c, "--replay replays; --sched %s does not go with it",
 					 modsim_sched_policy_name(c->cfg.sched));
-		if (c->workers_set || c->seed_set || c->depth_set || c->steps_set || c->k_set)
-			return cmd_usage(c, "--replay: the token sets workers, seed, depth and steps; give none of them");
+		if (c->workers_set || c->seed_set || c->depth_set || c->steps_set || c->k_set ||
+		    c->cycles_set)
+			return cmd_usage(c, "--replay: the token sets workers, seed, cycles, depth and steps; give none of them");
 		/* --strategy and --scenario only to name again the files a token would load. */
 		if (modsim_schedule_check_code(&c->ctl.sched, c->strategy_set ? strategy : NULL,
 					       c->scenario_set ? scenario : NULL))
 			return cmd_usage(c, "--replay: %s", modsim_last_error());
+		c->cycles_set = c->cfg.cycles != 0;
 		c->strategy_set = c->scenario_set = true;
 	} else if (c->cfg.sched == MODSIM_SCHED_REPLAY) {
 		return cmd_usage(c, "--sched replay needs --replay TOKEN");

@@ -89,6 +89,9 @@ struct modsim_mod {
 	bool quarantine_over;
 	_Atomic unsigned int holds;
 
+	/* modsim_stat_calls() when the generation went LIVE (the loader's). */
+	unsigned long calls_at_live;
+
 	/* Next on the kernel list this generation is on (mods, gone or
 	 * gone_mapped).  Under kernel->list_lock. */
 	struct modsim_mod *next;
@@ -119,6 +122,8 @@ struct modsim_cpu {
 	_Atomic unsigned long ops[MODSIM_SS__COUNT];
 	_Atomic unsigned long failed_get[MODSIM_SS__COUNT];
 	_Atomic unsigned long faulted[MODSIM_SS__COUNT];
+	_Atomic unsigned long refused_live[MODSIM_SS__COUNT]; /* of failed_get: owner was LIVE */
+	_Atomic unsigned long ops_unlive[MODSIM_SS__COUNT];   /* of ops: owner was not LIVE */
 } __attribute__((aligned(MODSIM_CACHELINE)));
 
 /*

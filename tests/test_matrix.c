@@ -43,6 +43,7 @@ static int setup(void **state)
 	fx->cfg.duration_ms = 15;
 	fx->cfg.workers = 1;
 	fx->cfg.seed = 42;
+	fx->cfg.schedules = 0; /* free trials only: tests/test_evidence.c covers schedules */
 	*state = fx;
 	return 0;
 }
@@ -88,6 +89,7 @@ static void test_modsim_matrix_config_default_every_cell(void **state)
 	assert_string_equal(fx->cfg.scenarios[0], scn[0]);
 	assert_int_equal(fx->cfg.trials, 1);
 	assert_int_equal(fx->cfg.duration_ms, 300);
+	assert_int_equal(fx->cfg.schedules, 32);
 	assert_int_equal(fx->cfg.shard_k, 1);
 	assert_int_equal(fx->cfg.shard_n, 1);
 }
@@ -214,6 +216,8 @@ static void fake(struct modsim_matrix_trial *t, unsigned int p, unsigned int s, 
 	t->failed_get = 500;
 	t->unload_ns.n = 1;
 	t->unload_ns.p50 = 100 * (tr + 1);
+	t->loads = 3;
+	t->unload_overlapped = 1;
 }
 
 static void test_modsim_matrix_tabulate_verdicts_and_costs(void **state)
@@ -264,7 +268,7 @@ static void test_modsim_matrix_tabulate_verdicts_and_costs(void **state)
 	assert_int_equal(r->cost[0].trials, 6);
 	assert_int_equal(r->cost[0].failed_get, 3000);
 	assert_true(r->cost[0].failed_get_per_mop == 250000.0);
-	assert_true(r->cost[0].caller_ns_per_op == 1000.0);
+
 	assert_int_equal(r->cost[0].unload_p50_ns, 200);
 	assert_int_equal(r->cost[0].stop_trials, 0);
 }
@@ -313,13 +317,17 @@ static void test_modsim_matrix_run_cells_and_seeds(void **state)
 	struct fixture *fx = *state;
 	struct modsim_matrix_result *r;
 
+	/* 3 free trials and 4 schedules a cell: the verdict and its evidence are
+	 * the schedules', deterministic, so no cell is VOID however slow the
+	 * machine (TSan). */
+	fx->cfg.schedules = 4;
 	assert_int_equal(modsim_matrix_run(&fx->cfg, count_trial, fx, &fx->r), 0);
 	r = fx->r;
-	assert_int_equal(fx->calls, 12);
-	assert_int_equal(fx->order_ok, 12);
-	assert_int_equal(fx->last_count, 12);
-	assert_int_equal(r->ntrials, 12);
-	assert_int_equal(r->total, 12);
+	assert_int_equal(fx->calls, 28);
+	assert_int_equal(fx->order_ok, 28);
+	assert_int_equal(fx->last_count, 28);
+	assert_int_equal(r->ntrials, 28);
+	assert_int_equal(r->total, 28);
 	assert_int_equal(r->cfg.nstrategies, 2);
 	assert_int_equal(r->cfg.nscenarios, 2);
 	assert_string_equal(r->cfg.strategies[0], "nounload");
@@ -327,9 +335,10 @@ static void test_modsim_matrix_run_cells_and_seeds(void **state)
 	for (size_t i = 0; i < r->ntrials; i++) {
 		const struct modsim_matrix_trial *t = &r->trial[i];
 
-		assert_int_equal(t->strategy_index, i / 6);
-		assert_int_equal(t->scenario_index, (i / 3) % 2);
-		assert_int_equal(t->trial, i % 3);
+		assert_int_equal(t->strategy_index, i / 14);
+		assert_int_equal(t->scenario_index, (i / 7) % 2);
+		assert_int_equal(t->trial, i % 7);
+		assert_string_equal(t->sched, t->trial < 3 ? "off" : (t->trial - 3) % 2 ? "random" : "pct");
 		assert_true(t->seed == modsim_matrix_trial_seed(42, t->strategy, t->scenario, t->trial));
 		assert_int_equal(t->predict, MODSIM_PREDICT_SAFE);
 		assert_int_equal(t->violations, 0);
@@ -337,7 +346,9 @@ static void test_modsim_matrix_run_cells_and_seeds(void **state)
 		assert_true(t->elapsed_ns > 0);
 	}
 	for (int c = 0; c < 4; c++) {
-		assert_int_equal(r->cell[c].trials, TINY_TRIALS);
+		assert_int_equal(r->cell[c].trials, TINY_TRIALS + 4);
+		assert_int_equal(r->cell[c].free_trials, TINY_TRIALS);
+		assert_int_equal(r->cell[c].schedules, 4);
 		assert_int_equal(r->cell[c].verdict, MODSIM_VERDICT_MATCH);
 	}
 	assert_int_equal(r->match, 4);
@@ -415,16 +426,18 @@ static void test_modsim_matrix_print_text_shape(void **state)
 	char *text, *json;
 
 	fx->cfg.trials = 1;
+	fx->cfg.schedules = 2;
 	assert_int_equal(modsim_matrix_run(&fx->cfg, NULL, NULL, &fx->r), 0);
 	text = print_to_string(fx->r, MODSIM_FMT_TEXT);
-	assert_non_null(strstr(text, "2 strategies x 2 scenarios, 1 trial of 0.015 s per cell"));
-	assert_non_null(strstr(text, "\nnounload  0/1 S MATCH  0/1 S MATCH\n"));
+	assert_non_null(strstr(text, "2 strategies x 2 scenarios, 1 trial of 0.015 s + 2 controlled schedules (pct, random) per cell"));
+	assert_non_null(strstr(text, "\nnounload  0/3 S MATCH  0/3 S MATCH\n"));
+	assert_non_null(strstr(text, "\nnounload  <=100.0% /2  <=100.0% /2\n"));
 	assert_non_null(strstr(text, "4 cells: 4 MATCH, 0 MISMATCH"));
 	assert_non_null(strstr(text, "repeat: modsim matrix --strategies nounload,try "
 				     "--scenarios unload-race,long-session --trials 1 "
-				     "--duration 0.015 --workers 1 --seed 42"));
+				     "--duration 0.015 --workers 1 --seed 42 --schedules 2"));
 	json = print_to_string(fx->r, MODSIM_FMT_JSON);
-	assert_non_null(strstr(json, "\"schema\": \"modsim-matrix/1\""));
+	assert_non_null(strstr(json, "\"schema\": \"modsim-matrix/2\""));
 	assert_non_null(strstr(json, "\"verdict\": \"MATCH\""));
 	free(text);
 	free(json);

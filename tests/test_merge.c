@@ -295,8 +295,8 @@ static void test_modsim_matrix_read_jsonl_refuses_bad_lines(void **state)
 	refuse(fx, "", "expected '{'");
 	refuse(fx, "hello", "expected '{'");
 	refuse(fx, edited(fx, "\"cycles\":", "\"cycle\":"), "unknown key");
-	refuse(fx, edited(fx, "\"schema\":\"modsim-matrix-trial/2\",", ""), "no \"schema\"");
-	refuse(fx, edited(fx, "\"schema\":\"modsim-matrix-trial/2\"", "\"schema\":\"modsim-run/1\""),
+	refuse(fx, edited(fx, "\"schema\":\"modsim-matrix-trial/3\",", ""), "no \"schema\"");
+	refuse(fx, edited(fx, "\"schema\":\"modsim-matrix-trial/3\"", "\"schema\":\"modsim-run/1\""),
 	       "schema");
 	refuse(fx, edited(fx, "\"ops\":", "\"workers\":2,\"ops\":"), "twice");
 	refuse(fx, edited(fx, "\"trial\":1", "\"trial\":01"), "leading zero");

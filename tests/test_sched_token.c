@@ -16,8 +16,9 @@
 
 #include "token_payload.h"
 
-/* The example in sched_token.c's comment (format 2). */
-#define TOKEN_EXAMPLE "ms1.AgRub25lC3VubG9hZC1yYWNlAgcBA9APAawGA4IEgAWECK03"
+/* The example in token.c's comment (format 3), and the same schedule in format 2. */
+#define TOKEN_EXAMPLE "ms1.AwRub25lC3VubG9hZC1yYWNlAgcBA9APAawGAAADggSABYQIvRU"
+#define TOKEN_EXAMPLE_V2 "ms1.AgRub25lC3VubG9hZC1yYWNlAgcBA9APAawGA4IEgAWECK03"
 
 static void assert_error_has(const char *needle)
 {
@@ -205,7 +206,7 @@ static void test_schedule_encode_known_answer(void **state)
 	char *tok, *want;
 
 	example_schedule(&in);
-	pl_header_v(&p, 2, 3);
+	pl_header_v(&p, 3, 3);
 	pl_varint(&p, (4 << 6 | 1) << 1);
 	pl_varint(&p, (5 << 6 | 0) << 1);
 	pl_varint(&p, (8 << 6 | 2) << 1);
@@ -231,7 +232,7 @@ static void test_schedule_encode_runs(void **state)
 	c[300] = (struct modsim_sched_choice){ .decision = 900, .thread = 1 };
 	in.choices = c;
 	in.nchoices = 301;
-	pl_header_v(&p, 2, 301);
+	pl_header_v(&p, 3, 301);
 	pl_varint(&p, (10 << 6 | 3) << 1 | 0); /* the first: delta 10 */
 	pl_varint(&p, (2 << 6 | 3) << 1 | 1);  /* then 1 + 298 of delta 2 */
 	pl_varint(&p, 298);
@@ -377,7 +378,7 @@ static void test_schedule_decode_stray_bits(void **state)
 	/* 37 and 38 bytes: the last character carries 4, then 2, unused bits. */
 	for (extra = 1; extra <= 2; extra++) {
 		example_schedule(&in);
-		strcpy(in.strategy, extra == 1 ? "none1" : "none12");
+		strcpy(in.strategy, extra == 1 ? "non" : "none");
 		tok = encode_ok(&in);
 		len = strlen(tok);
 		assert_int_equal((len - 4) % 4, 1 + extra);
@@ -437,13 +438,43 @@ static void test_schedule_decode_truncated_field(void **state)
 	}
 }
 
+/* A format 2 token (made before cycles and the scenario hash were kept) still decodes: cycles 0, no hash. */
+static void test_schedule_decode_format2(void **state)
+{
+	struct modsim_schedule want, got;
+
+	example_schedule(&want);
+	assert_int_equal(modsim_schedule_decode(TOKEN_EXAMPLE_V2, &got), 0);
+	assert_schedule_equal(&got, &want);
+	assert_int_equal(got.cycles, 0);
+	assert_int_equal(got.scenario_hash, 0);
+	modsim_schedule_free(&got);
+}
+
+/* Format 3 keeps the cycles and the scenario hash. */
+static void test_schedule_roundtrip_cycles_hash(void **state)
+{
+	struct modsim_schedule in, out;
+	char *tok;
+
+	example_schedule(&in);
+	in.cycles = 200;
+	in.scenario_hash = 0xfedcba9876543210ULL;
+	tok = encode_ok(&in);
+	assert_int_equal(modsim_schedule_decode(tok, &out), 0);
+	assert_int_equal(out.cycles, 200);
+	assert_int_equal(out.scenario_hash, 0xfedcba9876543210ULL);
+	modsim_schedule_free(&out);
+	free(tok);
+}
+
 static void test_schedule_decode_bad_version(void **state)
 {
 	struct payload p;
 
 	pl_header(&p, 0);
-	p.b[0] = 3;
-	assert_payload_fails(&p, "schedule token: version 3 is not supported");
+	p.b[0] = 4;
+	assert_payload_fails(&p, "schedule token: version 4 is not supported (this build reads versions 1 to 3)");
 	p.b[0] = 0;
 	assert_payload_fails(&p, "schedule token: version 0 is not supported");
 }
@@ -805,6 +836,8 @@ int main(void)
 		cmocka_unit_test(test_schedule_decode_too_short_for_checksum),
 		cmocka_unit_test(test_schedule_decode_truncated_field),
 		cmocka_unit_test(test_schedule_decode_bad_version),
+		cmocka_unit_test(test_schedule_decode_format2),
+		cmocka_unit_test(test_schedule_roundtrip_cycles_hash),
 		cmocka_unit_test(test_schedule_encode_runs),
 		cmocka_unit_test(test_schedule_decode_bad_runs),
 		cmocka_unit_test(test_schedule_decode_trailing_bytes),

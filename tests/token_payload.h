@@ -62,6 +62,10 @@ static void pl_header_v(struct payload *p, uint8_t version, uint64_t nchoices)
 	pl_varint(p, 2000); /* steps */
 	pl_varint(p, 1);    /* expect 0, plus 1 */
 	pl_varint(p, 812);  /* expect_step */
+	if (version >= 3) {
+		pl_varint(p, 0); /* cycles: the default */
+		pl_varint(p, 0); /* scenario_hash: a built-in scenario */
+	}
 	pl_varint(p, nchoices);
 }
 

@@ -1,4 +1,4 @@
-/* benchfn: the function modsim-bench calls in its tight loop, plus one hook for its unload runs. */
+/* benchfn: the function modsim-bench calls in its tight loop, plus one hook for its unload runs; every hook a preset relies on. */
 #include <modsim/hook.h>
 #include <modsim/module.h>
 
@@ -40,13 +40,58 @@ static int benchfn_init(void)
 	return register_hook(&benchfn_hook_ops);
 }
 
+/* After stop the hook is gone already: unregister answers -ENOENT, harmlessly. */
 static void benchfn_exit(void)
 {
 	unregister_hook(&benchfn_hook_ops);
+}
+
+/*
+ * The hooks the presets rely on, so that a preset predicted safe is safe
+ * here too (modsim strategies lists what each needs of a module author):
+ * stop/restart for the self presets (option 2's two-stage delete: stop
+ * makes the hook unfindable, restart undoes it when the unload lost the
+ * race), reserve/unreserve/commit for twoinit (nothing can fail, so
+ * reserve has nothing to acquire), quiesce for quiesce (never vetoes).
+ */
+static int benchfn_stop(void)
+{
+	unregister_hook(&benchfn_hook_ops);
+	return 0;
+}
+
+static void benchfn_restart(void)
+{
+	register_hook(&benchfn_hook_ops);
+}
+
+static int benchfn_reserve(void)
+{
+	return 0;
+}
+
+static void benchfn_unreserve(void)
+{
+}
+
+static void benchfn_commit(void)
+{
+	register_hook(&benchfn_hook_ops);
+}
+
+static int benchfn_quiesce(void)
+{
+	return 0;
 }
 
 MODSIM_MODULE(.name = BENCHFN_NAME,
 	      .description = "modsim-bench: an empty function and an empty hook",
 	      .hazard = "-",
 	      .init = benchfn_init,
-	      .exit = benchfn_exit);
+	      .exit = benchfn_exit,
+	      .stop = benchfn_stop,
+	      .restart = benchfn_restart,
+	      .reserve = benchfn_reserve,
+	      .unreserve = benchfn_unreserve,
+	      .commit = benchfn_commit,
+	      .quiesce = benchfn_quiesce);

@@ -84,6 +84,8 @@ struct modsim_stats {
 	unsigned long ops[MODSIM_SS__COUNT];        /* calls into module code made */
 	unsigned long failed_get[MODSIM_SS__COUNT]; /* entries the strategy refused */
 	unsigned long faulted[MODSIM_SS__COUNT];    /* calls that faulted */
+	unsigned long refused_live[MODSIM_SS__COUNT]; /* of failed_get: refused while the owner was LIVE */
+	unsigned long ops_unlive[MODSIM_SS__COUNT];   /* of ops: made while the owner was not LIVE */
 	unsigned long violations[MODSIM_V__COUNT];
 	struct modsim_violation first[MODSIM_V__COUNT]; /* valid where violations[] > 0 */
 	unsigned long loads, load_failures, init_failures;
@@ -92,6 +94,10 @@ struct modsim_stats {
 	struct modsim_dist unload_ns;     /* successful unloads, request to return */
 	struct modsim_dist world_stop_ns; /* how long workers stood still per stop */
 	unsigned long leaked_generations; /* gens whose quarantine could not be kept */
+	/* Evidence that a race window was open (the matrix's VOID check): */
+	unsigned long unload_overlapped;    /* unloads during which a call was made or refused
+					     * (refused unloads: since the module went LIVE) */
+	unsigned long init_fail_overlapped; /* failed inits during which a caller ran (a call, or a quiescent point) */
 };
 
 /** modsim_stats_get - a consistent-enough snapshot (counters are per CPU). */

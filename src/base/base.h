@@ -21,9 +21,20 @@ enum modsim_lstat {
 	MODSIM_LS_UNLOAD_ATTEMPTS, MODSIM_LS_UNLOAD_DONE, MODSIM_LS_UNLOAD_BUSY,
 	MODSIM_LS_UNLOAD_WOULDBLOCK, MODSIM_LS_UNLOAD_EPERM, MODSIM_LS_UNLOAD_TIMEOUT,
 	MODSIM_LS_UNLOAD_FORCED, MODSIM_LS_UNLOAD_WAITED, MODSIM_LS_LEAKED_GENERATIONS,
+	MODSIM_LS_UNLOAD_OVERLAP, MODSIM_LS_INIT_FAIL_OVERLAP,
 	MODSIM_LS__COUNT
 };
 void modsim_stat_loader(struct modsim_kernel *k, enum modsim_lstat s);
+/* The loader-side counter @s as it stands. */
+unsigned long modsim_stat_loader_get(struct modsim_kernel *k, enum modsim_lstat s);
+/*
+ * Calls into module code made or refused so far, every CPU and subsystem:
+ * the loader reads it before and after an unload (or a failing init) to
+ * tell whether a caller was active meanwhile (the matrix's evidence).
+ */
+unsigned long modsim_stat_calls(struct modsim_kernel *k);
+/* The same plus every CPU's quiescent states: whether any caller ran at all. */
+unsigned long modsim_stat_activity(struct modsim_kernel *k);
 
 /* ---- records (internal.h) ---- */
 

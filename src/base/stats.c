@@ -221,6 +221,42 @@ static void stats_dist_fill(const struct reservoir *r, struct modsim_dist *d, ui
 	d->p99 = stats_percentile(buf, r->len, 99);
 }
 
+unsigned long modsim_stat_loader_get(struct modsim_kernel *k, enum modsim_lstat which)
+{
+	struct modsim_kstats *s = k->stats;
+	unsigned long v;
+
+	if (!s || (int)which < 0 || which >= MODSIM_LS__COUNT)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	v = s->lstat[which];
+	pthread_mutex_unlock(&s->lock);
+	return v;
+}
+
+unsigned long modsim_stat_calls(struct modsim_kernel *k)
+{
+	unsigned long n = 0;
+
+	for (unsigned int i = 0; i < k->ncpus; i++)
+		for (int ss = 0; ss < MODSIM_SS__COUNT; ss++) {
+			if (ss == MODSIM_SS_LOADER)
+				continue; /* the loader's own init and exit calls */
+			n += atomic_load_explicit(&k->cpus[i].ops[ss], memory_order_relaxed) +
+			     atomic_load_explicit(&k->cpus[i].failed_get[ss], memory_order_relaxed);
+		}
+	return n;
+}
+
+unsigned long modsim_stat_activity(struct modsim_kernel *k)
+{
+	unsigned long n = modsim_stat_calls(k);
+
+	for (unsigned int i = 0; i < k->ncpus; i++)
+		n += atomic_load_explicit(&k->cpus[i].qs, memory_order_relaxed);
+	return n;
+}
+
 MODSIM_API void modsim_stats_get(struct modsim_kernel *k, struct modsim_stats *out)
 {
 	struct modsim_kstats *s = k->stats;
@@ -235,6 +271,10 @@ MODSIM_API void modsim_stats_get(struct modsim_kernel *k, struct modsim_stats *o
 			out->failed_get[ss] +=
 				atomic_load_explicit(&c->failed_get[ss], memory_order_relaxed);
 			out->faulted[ss] += atomic_load_explicit(&c->faulted[ss], memory_order_relaxed);
+			out->refused_live[ss] +=
+				atomic_load_explicit(&c->refused_live[ss], memory_order_relaxed);
+			out->ops_unlive[ss] +=
+				atomic_load_explicit(&c->ops_unlive[ss], memory_order_relaxed);
 		}
 	}
 	if (!s)
@@ -256,6 +296,8 @@ MODSIM_API void modsim_stats_get(struct modsim_kernel *k, struct modsim_stats *o
 	out->unload_forced = s->lstat[MODSIM_LS_UNLOAD_FORCED];
 	out->unload_waited = s->lstat[MODSIM_LS_UNLOAD_WAITED];
 	out->leaked_generations = s->lstat[MODSIM_LS_LEAKED_GENERATIONS];
+	out->unload_overlapped = s->lstat[MODSIM_LS_UNLOAD_OVERLAP];
+	out->init_fail_overlapped = s->lstat[MODSIM_LS_INIT_FAIL_OVERLAP];
 	stats_dist_fill(&s->res[MODSIM_SAMPLE_UNLOAD], &out->unload_ns, buf);
 	stats_dist_fill(&s->res[MODSIM_SAMPLE_WORLD_STOP], &out->world_stop_ns, buf);
 	pthread_mutex_unlock(&s->lock);
@@ -274,6 +316,8 @@ MODSIM_API void modsim_stats_reset(struct modsim_kernel *k)
 		for (int ss = 0; ss < MODSIM_SS__COUNT; ss++) {
 			atomic_store_explicit(&c->ops[ss], 0, memory_order_relaxed);
 			atomic_store_explicit(&c->failed_get[ss], 0, memory_order_relaxed);
+			atomic_store_explicit(&c->refused_live[ss], 0, memory_order_relaxed);
+			atomic_store_explicit(&c->ops_unlive[ss], 0, memory_order_relaxed);
 			atomic_store_explicit(&c->faulted[ss], 0, memory_order_relaxed);
 		}
 	}

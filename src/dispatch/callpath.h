@@ -41,6 +41,28 @@ static inline unsigned int modsim_caller_kind_ss(const struct modsim_cpu *cpu,
 }
 
 /*
+ * modsim_call_refused - count a get the strategy refused on @owner, and
+ * whether the module was LIVE then (a spurious refusal) or COMING or GOING
+ * (the protocol keeping callers out).
+ */
+static inline void modsim_call_refused(struct modsim_cpu *cpu, struct modsim_mod *owner,
+				       enum modsim_subsys ss)
+{
+	modsim_cpu_inc(&cpu->failed_get[ss]);
+	if (atomic_load_explicit(&owner->state, memory_order_relaxed) == MODSIM_STATE_LIVE)
+		modsim_cpu_inc(&cpu->refused_live[ss]);
+}
+
+/* Count a call made into @owner, and whether the module was not LIVE then. */
+static inline void modsim_call_made(struct modsim_cpu *cpu, struct modsim_mod *owner,
+				    enum modsim_subsys ss)
+{
+	modsim_cpu_inc(&cpu->ops[ss]);
+	if (atomic_load_explicit(&owner->state, memory_order_relaxed) != MODSIM_STATE_LIVE)
+		modsim_cpu_inc(&cpu->ops_unlive[ss]);
+}
+
+/*
  * modsim_call_begin - the strategy's entry for a short call into @owner.
  * @kind: modsim_caller_kind(), read once for the call's entry and exit
  * Return: 0, or -ENODEV when the strategy refused (counted as a failed get).
@@ -49,7 +71,7 @@ static inline int modsim_call_begin(struct modsim_cpu *cpu, unsigned int kind,
 				    struct modsim_mod *owner, enum modsim_subsys ss)
 {
 	if (!modsim_caller_enter(kind, owner, cpu)) {
-		modsim_cpu_inc(&cpu->failed_get[ss]);
+		modsim_call_refused(cpu, owner, ss);
 		return -ENODEV;
 	}
 	modsim_point_hit(cpu->k, MODSIM_PT_CALL_AFTER_ENTER, owner);
@@ -69,7 +91,7 @@ static inline int modsim_call_end(struct modsim_cpu *cpu, unsigned int kind,
 	cpu->call_obj = NULL; /* a later guarded call without an object must not see this one's */
 	modsim_point_hit(cpu->k, MODSIM_PT_CALL_BEFORE_EXIT, owner);
 	modsim_caller_exit(kind, owner, cpu);
-	modsim_cpu_inc(&cpu->ops[ss]);
+	modsim_call_made(cpu, owner, ss);
 	if (modsim_unlikely(err))
 		modsim_cpu_inc(&cpu->faulted[ss]);
 	return err;

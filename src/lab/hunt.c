@@ -14,6 +14,8 @@ MODSIM_API int modsim_sched_hunt(const struct modsim_run_config *cell, int kind,
 	struct modsim_run_config cfg;
 	char *fallback = NULL;
 	int fallback_kind = -1;
+	uint64_t fallback_seed = 0;
+	enum modsim_sched_policy fallback_policy = MODSIM_SCHED_OFF;
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -53,6 +55,8 @@ MODSIM_API int modsim_sched_hunt(const struct modsim_run_config *cell, int kind,
 		} else if (tok && !fallback) {
 			fallback = tok;
 			fallback_kind = got;
+			fallback_seed = cfg.seed;
+			fallback_policy = cfg.sched;
 		} else {
 			free(tok);
 		}
@@ -61,6 +65,9 @@ MODSIM_API int modsim_sched_hunt(const struct modsim_run_config *cell, int kind,
 	if (!out->token && fallback) {
 		out->token = fallback;
 		out->kind = fallback_kind;
+		/* The line names the schedule the token holds, not the last one tried. */
+		out->seed = fallback_seed;
+		out->policy = fallback_policy;
 		fallback = NULL;
 	}
 	free(fallback);

@@ -14,6 +14,12 @@
 
 #define MATRIX_DEFAULT_DURATION_MS 300
 #define MATRIX_DEFAULT_WORKERS 2
+/*
+ * Controlled schedules per cell in the quick matrix, besides its free
+ * trial: the verdict's deterministic evidence (the same seed gives the same
+ * schedules, so 20 runs give one table).  bench/stability.sh measures it.
+ */
+#define MATRIX_DEFAULT_SCHEDULES 32
 
 MODSIM_API void modsim_matrix_config_default(struct modsim_matrix_config *cfg)
 {
@@ -33,6 +39,7 @@ MODSIM_API void modsim_matrix_config_default(struct modsim_matrix_config *cfg)
 	cfg->workers = MATRIX_DEFAULT_WORKERS;
 	cfg->seed = 1;
 	cfg->shard_k = cfg->shard_n = 1;
+	cfg->schedules = MATRIX_DEFAULT_SCHEDULES;
 }
 
 /* Does @name resolve as a strategy? */
@@ -180,6 +187,12 @@ static int check_config(const struct modsim_matrix_config *cfg)
 				  MODSIM_MATRIX_MAX_TRIALS);
 	if (!cfg->duration_ms)
 		return modsim_err(-EINVAL, "matrix: a trial needs a duration");
+	if (cfg->schedules > MODSIM_MATRIX_MAX_TRIALS)
+		return modsim_err(-EINVAL, "matrix: %u schedules per cell; want 0 to %d",
+				  cfg->schedules, MODSIM_MATRIX_MAX_TRIALS);
+	if (cfg->schedules && cfg->sched != MODSIM_SCHED_OFF)
+		return modsim_err(-EINVAL, "matrix: schedules besides free trials, but the trials are controlled already (%s)",
+				  modsim_sched_policy_name(cfg->sched));
 	if (!cfg->shard_n || !cfg->shard_k || cfg->shard_k > cfg->shard_n)
 		return modsim_err(-EINVAL, "matrix: shard %u/%u; want K/N with 1 <= K <= N",
 				  cfg->shard_k, cfg->shard_n);
@@ -209,6 +222,15 @@ static void trial_fill(struct modsim_matrix_trial *t, const struct modsim_run_re
 	}
 	t->unload_attempts = st->unload_attempts;
 	t->unload_done = st->unload_done;
+	t->loads = st->loads;
+	t->init_failures = st->init_failures;
+	t->unload_overlapped = st->unload_overlapped;
+	t->init_fail_overlapped = st->init_fail_overlapped;
+	t->timer_calls = st->ops[MODSIM_SS_TIMER] + st->failed_get[MODSIM_SS_TIMER];
+	for (int s = 0; s < MODSIM_SS__COUNT; s++) {
+		t->refused_live += st->refused_live[s];
+		t->ops_unlive += st->ops_unlive[s];
+	}
 	t->unload_ns = st->unload_ns;
 	t->world_stop_ns = st->world_stop_ns;
 }
@@ -224,6 +246,17 @@ static void trial_fill_sched(struct modsim_matrix_trial *t, const struct modsim_
 	t->depth = rc->sched == MODSIM_SCHED_PCT ? res->sched.depth : 0;
 	t->steps = res->sched.budget;
 	t->sched_steps = res->sched.steps;
+	/* Controlled, the first violation in time is the one the schedule ended
+	 * on: name it, so that the replay line and its token agree. */
+	if (res->sched.schedule.expect >= 0 && res->sched.schedule.expect < MODSIM_V__COUNT &&
+	    res->stats.violations[res->sched.schedule.expect]) {
+		int k = res->sched.schedule.expect;
+
+		snprintf(t->first_kind, sizeof(t->first_kind), "%s",
+			 modsim_vkind_name((enum modsim_vkind)k));
+		snprintf(t->first_module, sizeof(t->first_module), "%s",
+			 res->stats.first[k].module);
+	}
 	if (!t->violations || res->sched.unkept_choices)
 		return;
 	modsim_run_schedule(rc, res, &s);
@@ -249,13 +282,17 @@ static int run_trial(const struct modsim_matrix_config *cfg, unsigned int p, uns
 	t->trial = tr;
 	snprintf(t->strategy, sizeof(t->strategy), "%s", cfg->strategies[p]);
 	snprintf(t->scenario, sizeof(t->scenario), "%s", cfg->scenarios[s]);
-	t->predict = modsim_matrix_predict_sched(t->strategy, t->scenario, cfg->sched, t->hazard);
+	/* One prediction per cell: with schedules, the controlled label. */
+	t->predict = modsim_matrix_predict_sched(t->strategy, t->scenario,
+						 cfg->schedules ? MODSIM_SCHED_PCT : cfg->sched,
+						 t->hazard);
 	t->seed = modsim_matrix_trial_seed(cfg->seed, t->strategy, t->scenario, tr);
 	t->matrix_seed = cfg->seed;
 	t->trials = cfg->trials;
 	t->duration_ms = cfg->duration_ms;
 	t->workers = cfg->workers;
-	t->total = (unsigned long)cfg->nstrategies * cfg->nscenarios * cfg->trials;
+	t->schedules = cfg->schedules;
+	t->total = (unsigned long)cfg->nstrategies * cfg->nscenarios * (cfg->trials + cfg->schedules);
 
 	modsim_run_config_default(&rc);
 	snprintf(rc.strategy, sizeof(rc.strategy), "%s", t->strategy);
@@ -266,10 +303,22 @@ static int run_trial(const struct modsim_matrix_config *cfg, unsigned int p, uns
 	rc.sched = cfg->sched;
 	rc.depth = cfg->depth;
 	rc.steps = cfg->steps;
+	if (tr >= cfg->trials) /* one of the cell's schedules: pct and random by turns */
+		rc.sched = (tr - cfg->trials) % 2 ? MODSIM_SCHED_RANDOM : MODSIM_SCHED_PCT;
 	snprintf(t->sched, sizeof(t->sched), "off");
 	memset(res, 0, sizeof(*res));
 	err = modsim_run(&rc, res);
-	if (err) {
+	if (err && res->unloadable) {
+		/* No evidence at all: the cell is VOID, and says why. */
+		snprintf(t->load_error, sizeof(t->load_error), "%s", modsim_last_error());
+		if (rc.sched != MODSIM_SCHED_OFF) {
+			snprintf(t->sched, sizeof(t->sched), "%s", modsim_sched_policy_name(rc.sched));
+			t->depth = rc.sched == MODSIM_SCHED_PCT ?
+					   (rc.depth ? rc.depth : MODSIM_SCHED_DEFAULT_DEPTH) : 0;
+			t->steps = rc.steps ? rc.steps : MODSIM_SCHED_DEFAULT_STEPS;
+		}
+		err = 0;
+	} else if (err) {
 		char why[512];
 
 		snprintf(why, sizeof(why), "%s", modsim_last_error());
@@ -292,6 +341,7 @@ MODSIM_API int modsim_matrix_run(const struct modsim_matrix_config *cfg,
 	struct modsim_matrix_result *r;
 	struct modsim_matrix_trial *t;
 	unsigned long index = 0, count = 0, done = 0;
+	unsigned int per_cell;
 	int err;
 
 	*out = NULL;
@@ -304,12 +354,13 @@ MODSIM_API int modsim_matrix_run(const struct modsim_matrix_config *cfg,
 		err = modsim_err(-ENOMEM, "matrix: out of memory");
 		goto free_result;
 	}
-	for (unsigned long i = 0; i < (unsigned long)cfg->nstrategies * cfg->nscenarios * cfg->trials; i++)
+	per_cell = cfg->trials + cfg->schedules;
+	for (unsigned long i = 0; i < (unsigned long)cfg->nstrategies * cfg->nscenarios * per_cell; i++)
 		count += modsim_matrix_in_shard(i, cfg->shard_k, cfg->shard_n);
 
 	for (unsigned int p = 0; p < cfg->nstrategies; p++) {
 		for (unsigned int s = 0; s < cfg->nscenarios; s++) {
-			for (unsigned int tr = 0; tr < cfg->trials; tr++, index++) {
+			for (unsigned int tr = 0; tr < per_cell; tr++, index++) {
 				if (!modsim_matrix_in_shard(index, cfg->shard_k, cfg->shard_n))
 					continue;
 				err = run_trial(cfg, p, s, tr, t);
@@ -332,7 +383,7 @@ MODSIM_API int modsim_matrix_run(const struct modsim_matrix_config *cfg,
 	}
 	r->cfg.shard_k = cfg->shard_k;
 	r->cfg.shard_n = cfg->shard_n;
-	r->total = (unsigned long)cfg->nstrategies * cfg->nscenarios * cfg->trials;
+	r->total = (unsigned long)cfg->nstrategies * cfg->nscenarios * per_cell;
 	free(t);
 	*out = r;
 	return 0;

@@ -58,6 +58,15 @@ const struct matrix_field modsim_matrix_fields[] = {
 	MF("steps", MF_NUM, steps),
 	MF("sched_steps", MF_NUM, sched_steps),
 	MF("token", MF_STR, token),
+	MF("schedules", MF_NUM, schedules),
+	MF("loads", MF_NUM, loads),
+	MF("init_failures", MF_NUM, init_failures),
+	MF("unload_overlapped", MF_NUM, unload_overlapped),
+	MF("init_fail_overlapped", MF_NUM, init_fail_overlapped),
+	MF("timer_calls", MF_NUM, timer_calls),
+	MF("refused_live", MF_NUM, refused_live),
+	MF("ops_unlive", MF_NUM, ops_unlive),
+	MF("load_error", MF_STR, load_error),
 };
 
 const size_t modsim_matrix_nfields = sizeof(modsim_matrix_fields) / sizeof(modsim_matrix_fields[0]);

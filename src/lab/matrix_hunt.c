@@ -33,7 +33,10 @@ MODSIM_API int modsim_matrix_hunt(struct modsim_matrix_result *r, unsigned int m
 
 			if (!cell->found || cell->replay)
 				continue;
-			t = modsim_matrix_first_finder(r, c->strategies[row], c->scenarios[col]);
+			t = modsim_matrix_token_finder(r, c->strategies[row], c->scenarios[col]);
+			if (!t)
+				t = modsim_matrix_first_finder(r, c->strategies[row],
+							       c->scenarios[col]);
 			if (!t)
 				continue;
 			if (t->token[0]) {

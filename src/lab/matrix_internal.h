@@ -7,8 +7,8 @@
 
 #include <modsim/lab/matrix.h>
 
-#define MATRIX_TRIAL_SCHEMA "modsim-matrix-trial/2"
-#define MATRIX_SCHEMA "modsim-matrix/1"
+#define MATRIX_TRIAL_SCHEMA "modsim-matrix-trial/3"
+#define MATRIX_SCHEMA "modsim-matrix/2"
 
 /*
  * enum mfield_type - how a trial field is written in a line.
@@ -31,6 +31,11 @@ extern const size_t modsim_matrix_nfields;
 
 /* The first trial of cell (@strategy, @scenario) that found a violation, or NULL (matrix_table.c). */
 const struct modsim_matrix_trial *modsim_matrix_first_finder(const struct modsim_matrix_result *r,
+							     const char *strategy,
+							     const char *scenario);
+
+/* The first trial of the cell that found a violation and has a replay token, or NULL (matrix_table.c). */
+const struct modsim_matrix_trial *modsim_matrix_token_finder(const struct modsim_matrix_result *r,
 							     const char *strategy,
 							     const char *scenario);
 

@@ -48,7 +48,12 @@ struct trial {
 	char names[SCN_MAX_MODULES][MODSIM_NAME_MAX];
 	char *params[SCN_MAX_MODULES][SCN_MAX_PARAMS];
 	bool loaded[SCN_MAX_MODULES], retired[SCN_MAX_MODULES];
+	bool reached[SCN_MAX_MODULES]; /* loaded, or its init ran, at least once */
 	unsigned int flags; /* modsim_unload() flags */
+	/* A module the loader refused before its init ever ran: the trial
+	 * cannot exercise anything; modsim_run() returns @load_err. */
+	int load_err;
+	char load_msg[512];
 
 	pthread_t loader;
 	_Atomic int stop;
@@ -154,27 +159,48 @@ static bool mod_stuck(struct trial *t, unsigned int i)
 }
 
 /*
- * insmod module @i.  A failure is counted by the kernel; one that no later
- * load can undo retires the module.
+ * insmod module @i.  A failure is counted by the kernel.  An init that ran
+ * and failed, whatever its errno (-EEXIST and -EBUSY included: what
+ * register_chrdev returns for a taken name), is retried like any other: it
+ * is the half-init the lab races.  A load the loader refused before init
+ * ran is the module's setup: the first time, before the module ever
+ * loaded, it ends the trial (@t->load_err); later, a name clash or an
+ * object glibc kept mapped retires the module, as does an init that hung.
  * Return: whether the load reached the module (loaded, or its init failed),
  * as opposed to finding it already there or retiring it.
  */
 static bool trial_load(struct trial *t, unsigned int i)
 {
 	const struct scn_module *sm = &t->s.mods[i];
+	unsigned long inits = modsim_stat_loader_get(t->k, MODSIM_LS_INIT_FAILURES);
 	struct modsim_mod *m;
 	int err;
 
 	err = modsim_load(t->k, sm->spec, sm->nparams, t->params[i], &m);
 	if (!err) {
 		snprintf(t->names[i], sizeof(t->names[i]), "%s", m->name);
-		t->loaded[i] = true;
+		t->loaded[i] = t->reached[i] = true;
 		return true;
 	}
-	/* Init hung (stuck), a name clash, or glibc kept the object mapped:
-	 * no later load of this module can succeed in this kernel. */
-	if (err == -ETIMEDOUT || err == -EEXIST || err == -EBUSY || mod_stuck(t, i)) {
+	if (err == -ETIMEDOUT || mod_stuck(t, i)) {
+		t->retired[i] = true; /* init hung: this kernel keeps it */
+		return false;
+	}
+	if (modsim_stat_loader_get(t->k, MODSIM_LS_INIT_FAILURES) != inits) {
+		t->reached[i] = true; /* init ran and failed: try again */
+		return true;
+	}
+	if (!t->reached[i]) {
+		if (!t->load_err) {
+			t->load_err = err;
+			snprintf(t->load_msg, sizeof(t->load_msg), "%s", modsim_last_error());
+		}
 		t->retired[i] = true;
+		atomic_store_explicit(&t->stop, 1, memory_order_release);
+		return false;
+	}
+	if (err == -EEXIST || err == -EBUSY) {
+		t->retired[i] = true; /* a name clash, or glibc kept the object mapped */
 		return false;
 	}
 	return true;
@@ -323,6 +349,28 @@ static int trial_check_config(const struct modsim_run_config *cfg)
 static bool mix_empty(const struct modsim_mix *mix);
 
 /*
+ * Modules the preset refused to unload for good (-EPERM) that callers used
+ * while they stayed: the refusal is the protection, and these calls are
+ * what it protected (the matrix's evidence; see unload_overlapped).
+ */
+static unsigned long trial_refused_used(struct trial *t)
+{
+	unsigned long n = 0;
+
+	for (unsigned int i = 0; i < t->s.nmods; i++) {
+		struct modsim_mod *m;
+
+		if (!t->loaded[i] || !t->retired[i] || !t->s.mods[i].cycle || !t->names[i][0])
+			continue;
+		m = modsim_find(t->k, t->names[i]);
+		if (m && modsim_mod_state(m) == MODSIM_STATE_LIVE &&
+		    modsim_stat_calls(t->k) != m->calls_at_live)
+			n++;
+	}
+	return n;
+}
+
+/*
  * Control ended: called by the thread that ended it while every other
  * controlled thread is parked.  Keep the trial as the schedule left it,
  * and ask everyone to stop.
@@ -332,6 +380,7 @@ static void trial_ctl_end(void *arg, enum modsim_sched_end why)
 	struct trial *t = arg;
 
 	modsim_stats_get(t->k, &t->ctl_stats);
+	t->ctl_stats.unload_overlapped += trial_refused_used(t);
 	t->ctl_cycles = t->cycles;
 	t->ctl_snapped = true;
 	atomic_store_explicit(&t->stop, 1, memory_order_release);
@@ -449,6 +498,13 @@ static int trial_kernel(struct trial *t)
 	return 0;
 }
 
+/* The trial's module could not load at all: an error naming it and the loader's reason. */
+static int trial_load_error(struct trial *t)
+{
+	return modsim_err(t->load_err, "scenario %s: a module cannot load, so the trial exercises nothing: %s",
+			  t->s.name, t->load_msg);
+}
+
 /* Modules that stay for the whole trial: loaded before the workers start. */
 static int trial_load_static(struct trial *t)
 {
@@ -456,6 +512,8 @@ static int trial_load_static(struct trial *t)
 		if (t->s.mods[i].cycle && t->s.action != SCN_HOLD)
 			continue;
 		trial_load(t, i);
+		if (t->load_err)
+			return trial_load_error(t);
 		if (!t->loaded[i])
 			return modsim_err(-EINVAL, "scenario %s: a module that stays must load: %s",
 					  t->s.name, modsim_last_error());
@@ -468,7 +526,12 @@ static bool mix_empty(const struct modsim_mix *mix)
 	return !mix->hook && !mix->chrdev && !mix->notifier && !mix->symbol;
 }
 
-/* Wait until the loader is done or the duration is over. */
+/*
+ * Wait until the duration is over, or with cycles, until the loader is
+ * done.  A loader that gave up early (the preset refused unload for good)
+ * does not end a timed trial: the callers go on using what stayed, which is
+ * what the refusal protects.
+ */
 static void trial_wait(struct trial *t)
 {
 	struct timespec until;
@@ -477,7 +540,7 @@ static void trial_wait(struct trial *t)
 	until.tv_sec = (time_t)(end / 1000000000ULL);
 	until.tv_nsec = (long)(end % 1000000000ULL);
 	pthread_mutex_lock(&t->lock);
-	while (!t->done) {
+	while (!t->done || t->cfg->duration_ms) {
 		if (!t->cfg->duration_ms)
 			pthread_cond_wait(&t->cond, &t->lock);
 		else if (pthread_cond_clockwait(&t->cond, &t->lock, CLOCK_MONOTONIC, &until) ==
@@ -552,10 +615,15 @@ static int trial_race(struct trial *t, struct modsim_run_result *res)
 		res->cycles = t->ctl_cycles;
 	} else {
 		modsim_stats_get(t->k, &res->stats);
+		res->stats.unload_overlapped += trial_refused_used(t);
 		res->cycles = t->cycles;
 	}
 	if (t->sched)
 		modsim_sched_report_take(t->sched, &res->sched);
+	if (t->load_err) {
+		res->unloadable = true;
+		return trial_load_error(t);
+	}
 	if (modsim_run_observe)
 		modsim_run_observe(t->k, modsim_run_observe_arg);
 	res->elapsed_ns = t1 - t->t0;
@@ -596,6 +664,16 @@ MODSIM_API int modsim_run(const struct modsim_run_config *cfg, struct modsim_run
 	err = modsim_scenario_resolve(cfg->scenario, &t->s);
 	if (err)
 		goto free_trial;
+	if (cfg->scenario_hash) {
+		uint64_t h = 0;
+
+		err = modsim_scenario_hash(cfg->scenario, &h);
+		if (!err && h != cfg->scenario_hash)
+			err = modsim_err(-ESTALE, "run: scenario file %s is not the one the schedule was made with (its bytes changed): the token cannot replay it",
+					 cfg->scenario);
+		if (err)
+			goto free_trial;
+	}
 	if (t->s.action == SCN_HOLD && !cfg->duration_ms) {
 		err = modsim_err(-EINVAL, "run: scenario %s holds its modules (action=hold); give a duration, not cycles",
 				 t->s.name);
@@ -611,6 +689,7 @@ MODSIM_API int modsim_run(const struct modsim_run_config *cfg, struct modsim_run
 	if (err)
 		goto destroy_kernel;
 	err = trial_load_static(t);
+	res->unloadable = t->load_err != 0;
 	if (err)
 		goto destroy_kernel;
 	err = trial_race(t, res);
@@ -658,6 +737,11 @@ MODSIM_API void modsim_run_schedule(const struct modsim_run_config *cfg,
 	out->policy = res->sched.policy;
 	out->depth = res->sched.depth;
 	out->steps = res->sched.budget;
+	/* What the loader ran: a controlled trial takes cycles, not a duration. */
+	out->cycles = cfg->cycles;
+	out->scenario_hash = cfg->scenario_hash;
+	if (!out->scenario_hash && modsim_scenario_hash(cfg->scenario, &out->scenario_hash))
+		out->scenario_hash = 0; /* ran, so it was readable; gone since: no check */
 }
 
 MODSIM_API void modsim_run_config_replay(struct modsim_run_config *cfg,
@@ -670,6 +754,8 @@ MODSIM_API void modsim_run_config_replay(struct modsim_run_config *cfg,
 	cfg->sched = MODSIM_SCHED_REPLAY;
 	cfg->depth = s->depth;
 	cfg->steps = s->steps;
+	cfg->cycles = s->cycles;
+	cfg->scenario_hash = s->scenario_hash;
 	cfg->choices = s->choices;
 	cfg->nchoices = s->nchoices;
 }

@@ -12,16 +12,20 @@
 #include "kernel/units.h"
 
 /*
- * Token format 2 (format 1 is read too).
+ * Token format 3 (formats 1 and 2 are read too).
  *
  *   token    "ms1." base64url(payload || crc), RFC 4648 section 5 alphabet
  *            (A-Z a-z 0-9 - _), no '=' padding, the unused low bits of the
  *            last character zero
- *   payload  version (one byte, 2)
+ *   payload  version (one byte, 3)
  *            strategy, scenario: each a varint length (at most 255), then
  *                      that many bytes (no NUL, no terminator)
  *            workers, seed, policy, depth, steps, expect + 1, expect_step,
- *            nchoices: varints, in that order (expect + 1 so that -1 is 0)
+ *            cycles, scenario_hash, nchoices: varints, in that order
+ *                      (expect + 1 so that -1 is 0; cycles: the loader's
+ *                      load/unload cycles, 0 for the default; scenario_hash:
+ *                      FNV-1a of a scenario file's bytes, 0 for a built-in
+ *                      scenario)
  *            the choices, as runs: a varint (delta << 6 | thread) << 1 |
  *                      more, where delta is the decision minus the previous
  *                      choice's (the first choice's decision as is; at least
@@ -33,6 +37,12 @@
  *                      schedule in which a waiting thread is woken and
  *                      re-checked at every step repeats one choice
  *                      hundreds of times; runs keep its token short.
+ *
+ * Formats 1 and 2 have no cycles and no scenario_hash: they decode with
+ * cycles 0 (the default, 3) and scenario_hash 0 (not checked).  Such a
+ * token replays when it was made with the default cycles; one made with
+ * --cycles before format 3 ran another trial than its replay does, and
+ * `modsim run --replay` says so when the replay ends elsewhere.
  *   crc      CRC-16/CCITT-FALSE (polynomial 0x1021, initial 0xffff, no
  *            reflection) of the payload, high byte first
  *
@@ -47,15 +57,17 @@
  * field, so the field errors ("truncated (field ...)", "out of order") mean
  * a token that was made wrong, not copied wrong.
  *
- * Example (52 characters): strategy "none", scenario "unload-race", workers
- * 2, seed 7, pct, depth 3, 2000 steps, expect 0 at step 812, choices (4, 1),
- * (9, 0), (17, 2):
- *	ms1.AgRub25lC3VubG9hZC1yYWNlAgcBA9APAawGA4IEgAWECK03
+ * Example (55 characters): strategy "none", scenario "unload-race", workers
+ * 2, seed 7, pct, depth 3, 2000 steps, expect 0 at step 812, default
+ * cycles, a built-in scenario, choices (4, 1), (9, 0), (17, 2):
+ *	ms1.AwRub25lC3VubG9hZC1yYWNlAgcBA9APAawGAAADggSABYQIvRU
+ * (in format 2: ms1.AgRub25lC3VubG9hZC1yYWNlAgcBA9APAawGA4IEgAWECK03)
  */
 
 #define TOKEN_PREFIX "ms1."
 #define TOKEN_PREFIX_LEN 4
-#define TOKEN_VERSION 2
+#define TOKEN_VERSION 3
+#define TOKEN_VERSION_NOCYCLES 2
 #define TOKEN_VERSION_NORUNS 1
 
 #define STR_MAX 255           /* the longest strategy or scenario name */
@@ -67,8 +79,8 @@
 
 /* The scalar fields, in token order. */
 enum field {
-	F_WORKERS, F_SEED, F_POLICY, F_DEPTH, F_STEPS, F_EXPECT, F_EXPECT_STEP, F_NCHOICES,
-	F__COUNT
+	F_WORKERS, F_SEED, F_POLICY, F_DEPTH, F_STEPS, F_EXPECT, F_EXPECT_STEP, F_CYCLES,
+	F_SCN_HASH, F_NCHOICES, F__COUNT
 };
 
 /* Each scalar's name in messages and the largest value its member holds. */
@@ -83,6 +95,8 @@ static const struct {
 	[F_STEPS] = { "steps", UINT32_MAX },
 	[F_EXPECT] = { "expect", (uint64_t)INT_MAX + 1 },
 	[F_EXPECT_STEP] = { "expect_step", UINT32_MAX },
+	[F_CYCLES] = { "cycles", ULONG_MAX },
+	[F_SCN_HASH] = { "scenario_hash", UINT64_MAX },
 	[F_NCHOICES] = { "nchoices", MAX_CHOICES },
 };
 
@@ -305,9 +319,10 @@ static int parse(const uint8_t *p, size_t len, struct modsim_schedule *s)
 
 	if (len < 1)
 		return modsim_err(-EINVAL, "schedule token: truncated (field version)");
-	if (p[0] != TOKEN_VERSION && p[0] != TOKEN_VERSION_NORUNS)
+	if (p[0] != TOKEN_VERSION && p[0] != TOKEN_VERSION_NOCYCLES &&
+	    p[0] != TOKEN_VERSION_NORUNS)
 		return modsim_err(-EINVAL, "schedule token: version %u is not supported (this "
-				  "build reads versions %d and %d)", p[0], TOKEN_VERSION_NORUNS,
+				  "build reads versions %d to %d)", p[0], TOKEN_VERSION_NORUNS,
 				  TOKEN_VERSION);
 	r.off = 1;
 	err = get_string(&r, "strategy", s->strategy);
@@ -317,6 +332,9 @@ static int parse(const uint8_t *p, size_t len, struct modsim_schedule *s)
 	if (err)
 		return err;
 	for (f = 0; f < F__COUNT; f++) {
+		/* Before format 3: no cycles, no scenario hash (both 0). */
+		if (p[0] < TOKEN_VERSION && (f == F_CYCLES || f == F_SCN_HASH))
+			continue;
 		err = get_varint(&r, fields[f].name, fields[f].max, &v[f]);
 		if (err)
 			return err;
@@ -334,6 +352,8 @@ static int parse(const uint8_t *p, size_t len, struct modsim_schedule *s)
 	s->steps = (uint32_t)v[F_STEPS];
 	s->expect = (int)((int64_t)v[F_EXPECT] - 1);
 	s->expect_step = (uint32_t)v[F_EXPECT_STEP];
+	s->cycles = (unsigned long)v[F_CYCLES];
+	s->scenario_hash = v[F_SCN_HASH];
 	if (p[0] == TOKEN_VERSION_NORUNS && v[F_NCHOICES]) {
 		s->choices = malloc(v[F_NCHOICES] * sizeof(*s->choices));
 		if (!s->choices)
@@ -454,6 +474,8 @@ MODSIM_API int modsim_schedule_encode(const struct modsim_schedule *s, char **ou
 	v[F_STEPS] = s->steps;
 	v[F_EXPECT] = (uint64_t)((int64_t)s->expect + 1);
 	v[F_EXPECT_STEP] = s->expect_step;
+	v[F_CYCLES] = s->cycles;
+	v[F_SCN_HASH] = s->scenario_hash;
 	v[F_NCHOICES] = s->nchoices;
 	for (f = 0; f < F__COUNT; f++)
 		put_varint(buf, &n, v[f]);

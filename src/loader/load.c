@@ -265,6 +265,7 @@ static int load_locked(struct modsim_kernel *k, const char *spec, const char *pa
 	struct modsim_mod *m, *other;
 	struct module *desc = NULL;
 	char name[MODSIM_NAME_MAX];
+	unsigned long calls;
 	void *handle = NULL;
 	int err;
 
@@ -356,12 +357,17 @@ static int load_locked(struct modsim_kernel *k, const char *spec, const char *pa
 	k->mods_tail = m;
 	pthread_mutex_unlock(&k->list_lock);
 	modsim_mod_set_state(m, MODSIM_STATE_COMING);
+	calls = modsim_stat_activity(k);
 	modsim_point_hit(k, MODSIM_PT_LOAD_AFTER_MAP, m);
 
 	err = k->strat->load ? k->strat->load(m) : modsim_default_load(m);
-	if (err)
+	if (err) {
+		if (modsim_stat_activity(k) != calls)
+			modsim_stat_loader(k, MODSIM_LS_INIT_FAIL_OVERLAP);
 		return init_failed(m, err);
+	}
 	modsim_point_hit(k, MODSIM_PT_LOAD_AFTER_INIT, m);
+	m->calls_at_live = modsim_stat_calls(k);
 	modsim_mod_set_state(m, MODSIM_STATE_LIVE);
 	modsim_stat_loader(k, MODSIM_LS_LOADS);
 	if (out)

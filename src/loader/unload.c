@@ -66,6 +66,7 @@ static int unload_locked(struct modsim_kernel *k, const char *name, unsigned int
 {
 	char users[256];
 	struct modsim_mod *m;
+	unsigned long calls;
 	int err;
 
 	m = modsim_find(k, name);
@@ -86,6 +87,7 @@ static int unload_locked(struct modsim_kernel *k, const char *name, unsigned int
 		modsim_stat_loader(k, MODSIM_LS_UNLOAD_WOULDBLOCK);
 		return modsim_err(-EWOULDBLOCK, "rmmod %s: used by %s", name, users);
 	}
+	calls = modsim_stat_calls(k);
 	modsim_point_hit(k, MODSIM_PT_UNLOAD_BEGIN, m);
 
 	if (flags & MODSIM_UNLOAD_FORCE) {
@@ -98,12 +100,19 @@ static int unload_locked(struct modsim_kernel *k, const char *name, unsigned int
 	} else {
 		err = k->strat->unload ? k->strat->unload(m, flags) : default_unload(m, flags);
 	}
-	if (err)
+	if (err) {
+		/* Refused: the module stays, and the callers it kept safe are
+		 * those since it went LIVE. */
+		if (modsim_stat_calls(k) != m->calls_at_live)
+			modsim_stat_loader(k, MODSIM_LS_UNLOAD_OVERLAP);
 		return unload_failed(m, err);
+	}
 
 	modsim_point_hit(k, MODSIM_PT_UNLOAD_AFTER_EXIT, m);
 	modsim_mod_release(m);
 	modsim_point_hit(k, MODSIM_PT_UNLOAD_AFTER_FREE, m);
+	if (modsim_stat_calls(k) != calls)
+		modsim_stat_loader(k, MODSIM_LS_UNLOAD_OVERLAP);
 	modsim_mod_sweep(m);
 	modsim_stat_sample(k, MODSIM_SAMPLE_UNLOAD, modsim_now_ns() - t0);
 	modsim_stat_loader(k, MODSIM_LS_UNLOAD_DONE);

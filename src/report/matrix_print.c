@@ -107,6 +107,21 @@ static void text_ns(char *buf, size_t len, uint64_t ns, bool have)
 		snprintf(buf, len, "%.2f s", ns / 1e9);
 }
 
+/* A cell's confidence, compact: "97% [84-99]" of an unsafe cell, "<9.4%" of a safe one. */
+static void conf_text(char *buf, size_t len, const struct modsim_matrix_cell *c)
+{
+	struct modsim_matrix_confidence k;
+
+	modsim_matrix_confidence(c, &k);
+	if (!k.n)
+		snprintf(buf, len, "-");
+	else if (k.k)
+		snprintf(buf, len, "%.0f%% [%.0f-%.0f] /%u", 100 * k.rate, 100 * k.lo, 100 * k.hi,
+			 k.n);
+	else
+		snprintf(buf, len, "<=%.1f%% /%u", 100 * k.bound, k.n);
+}
+
 static void cell_text(char *buf, size_t len, const struct modsim_matrix_cell *c)
 {
 	char pred = c->predict == MODSIM_PREDICT_UNSAFE ? 'U' :
@@ -164,13 +179,19 @@ static void text_repeat(FILE *f, const struct modsim_matrix_result *r)
 	} else {
 		fprintf(f, " --trials %u --duration %g --workers %u --seed %" PRIu64, c->trials,
 			c->duration_ms / 1000.0, c->workers, c->seed);
+		fprintf(f, " --schedules %u", c->schedules);
+		if (c->schedules && c->depth && c->depth != MODSIM_SCHED_DEFAULT_DEPTH)
+			fprintf(f, " --depth %u", c->depth);
+		if (c->schedules && c->steps && c->steps != MODSIM_SCHED_DEFAULT_STEPS)
+			fprintf(f, " --steps %u", c->steps);
 	}
 	if (c->shard_n > 1)
 		fprintf(f, " --shard %u/%u", c->shard_k, c->shard_n);
 	fputc('\n', f);
 }
 
-static void text_grid(FILE *f, const struct modsim_matrix_result *r)
+static void text_grid(FILE *f, const struct modsim_matrix_result *r,
+		      void (*fmt)(char *, size_t, const struct modsim_matrix_cell *))
 {
 	const struct modsim_matrix_config *c = &r->cfg;
 	int w0 = (int)strlen("strategy"), w[MODSIM_MATRIX_MAX];
@@ -184,7 +205,7 @@ static void text_grid(FILE *f, const struct modsim_matrix_result *r)
 		if ((int)strlen(modsim_printable(column_hazard(r, col))) > w[col])
 			w[col] = (int)strlen(modsim_printable(column_hazard(r, col)));
 		for (unsigned int row = 0; row < c->nstrategies; row++) {
-			cell_text(buf, sizeof(buf), cell_at(r, row, col));
+			fmt(buf, sizeof(buf), cell_at(r, row, col));
 			if ((int)strlen(buf) > w[col])
 				w[col] = (int)strlen(buf);
 		}
@@ -201,7 +222,7 @@ static void text_grid(FILE *f, const struct modsim_matrix_result *r)
 	for (unsigned int row = 0; row < c->nstrategies; row++) {
 		fprintf(f, "%-*s", w0, modsim_printable(c->strategies[row]));
 		for (unsigned int col = 0; col < c->nscenarios; col++) {
-			cell_text(buf, sizeof(buf), cell_at(r, row, col));
+			fmt(buf, sizeof(buf), cell_at(r, row, col));
 			if (col + 1 < c->nscenarios)
 				fprintf(f, "  %-*s", w[col], buf);
 			else
@@ -220,23 +241,24 @@ static void text_costs(FILE *f, const struct modsim_matrix_result *r)
 	for (unsigned int row = 0; row < c->nstrategies; row++)
 		if ((int)strlen(modsim_printable(c->strategies[row])) > w0)
 			w0 = (int)strlen(modsim_printable(c->strategies[row]));
-	fprintf(f, "%-*s  %7s  %9s  %12s  %11s  %14s  %13s\n", w0, "strategy", "trials", "cycles",
-		"failed/Mcall", "unload p50", "world-stop p99", "caller ns/op*");
+	fprintf(f, "%-*s  %7s  %9s  %14s  %14s  %11s  %14s\n", w0, "strategy", "trials", "cycles",
+		"refused LIVE*", "refused C/G*", "unload p50", "world-stop p99");
 	for (unsigned int row = 0; row < c->nstrategies; row++) {
 		const struct modsim_matrix_cost *k = &r->cost[row];
 
 		text_ns(unload, sizeof(unload), k->unload_p50_ns, k->unload_trials);
 		text_ns(stop, sizeof(stop), k->world_stop_p99_ns, k->stop_trials);
-		fprintf(f, "%-*s  %7u  %9lu  %12.1f  %11s  %14s  %13.1f\n", w0,
+		fprintf(f, "%-*s  %7u  %9lu  %14.1f  %14.1f  %11s  %14s\n", w0,
 			modsim_printable(c->strategies[row]),
-			k->trials, k->cycles, k->failed_get_per_mop, unload, stop,
-			k->caller_ns_per_op);
+			k->trials, k->cycles, k->refused_live_per_mlive,
+			k->refused_transition_per_mlive, unload, stop);
 	}
-	fputs("* caller overhead as measured in the trials: worker time (workers x trial time) per\n"
-	      "  call attempted, amplifier delays and contention with the loader included (1e9/ns =\n"
-	      "  operations per second of one worker); modsim-bench measures the bare path.\n"
-	      "  failed/Mcall: failed gets per million calls attempted.  unload p50 and world-stop\n"
-	      "  p99: the median over the strategy's trials of each trial's value.\n", f);
+	fputs("* per million calls attempted while the module was LIVE (over the free trials):\n"
+	      "  refused LIVE: gets the preset refused although the module was LIVE (spurious,\n"
+	      "  \"a source of random subsystem failure\"); refused C/G: gets refused while it was\n"
+	      "  COMING or GOING (the protocol keeping callers out).  unload p50 and world-stop\n"
+	      "  p99: the median over the strategy's trials of each trial's value.  Caller cost\n"
+	      "  per call is modsim-bench's (docs/bench-figures.md), not the trials'.\n", f);
 }
 
 static void text_mismatch_line(FILE *out, const struct modsim_matrix_result *r, unsigned int row,
@@ -260,6 +282,10 @@ static void text_mismatches(FILE *f, const struct modsim_matrix_result *r, unsig
 	fprintf(f, "%u cells: %u MATCH, %u MISMATCH", cells, r->match, r->mismatch);
 	if (r->unseen)
 		fprintf(f, ", %u UNSEEN (predicted unsafe, not found in these trials)", r->unseen);
+	if (r->void_cells)
+		fprintf(f, ", %u VOID (no trial exercised the hazard)", r->void_cells);
+	if (r->free_only)
+		fprintf(f, "; %u found by free trials only (FREE-ONLY below)", r->free_only);
 	if (none)
 		fprintf(f, ", %u without a prediction", none);
 	fputc('\n', f);
@@ -267,6 +293,25 @@ static void text_mismatches(FILE *f, const struct modsim_matrix_result *r, unsig
 		for (unsigned int col = 0; col < c->nscenarios; col++) {
 			const struct modsim_matrix_cell *cell = cell_at(r, row, col);
 
+			if (cell->free_only) {
+				const struct modsim_matrix_trial *t = modsim_matrix_first_finder(
+					r, c->strategies[row], c->scenarios[col]);
+
+				fprintf(f, "FREE-ONLY %s x %s (hazard %s): %s: %u of %u free trials found %s in %s (modsim run --strategy %s --scenario %s --workers %u --duration %g --seed %" PRIu64 "), none of %u schedules did; the verdict is the schedules'\n",
+					c->strategies[row], c->scenarios[col], cell->hazard,
+					modsim_matrix_verdict_name(cell->verdict), cell->free_found,
+					cell->free_trials, t ? t->first_kind : "?",
+					t ? t->first_module : "?", c->strategies[row],
+					c->scenarios[col], t ? t->workers : c->workers,
+					t ? t->duration_ms / 1000.0 : 0.0, t ? t->seed : 0,
+					cell->schedules);
+			}
+			if (cell->verdict == MODSIM_VERDICT_VOID) {
+				fprintf(f, "VOID %s x %s (hazard %s): %u trials, no evidence: %s\n",
+					c->strategies[row], c->scenarios[col], cell->hazard,
+					cell->trials, cell->void_reason);
+				continue;
+			}
 			if (cell->verdict != MODSIM_VERDICT_MISMATCH &&
 			    cell->verdict != MODSIM_VERDICT_UNSEEN)
 				continue;
@@ -299,7 +344,9 @@ static void text_mismatch_line(FILE *out, const struct modsim_matrix_result *r, 
 		fprintf(f, "no violation in %u trial%s", cell->trials, cell->trials == 1 ? "" : "s");
 		goto print;
 	}
-	t = modsim_matrix_first_finder(r, c->strategies[row], c->scenarios[col]);
+	t = modsim_matrix_token_finder(r, c->strategies[row], c->scenarios[col]);
+	if (!t)
+		t = modsim_matrix_first_finder(r, c->strategies[row], c->scenarios[col]);
 	fprintf(f, "violations in %u of %u trials; first: %s in %s ", cell->found, cell->trials,
 		modsim_printable(t->first_kind), modsim_printable(t->first_module));
 	cut = ftell(f);
@@ -348,6 +395,8 @@ static int print_text(FILE *f, const struct modsim_matrix_result *r, unsigned in
 	else
 		fprintf(f, " (%s schedules of up to %u steps)", modsim_sched_policy_name(c->sched),
 			c->steps);
+	if (c->schedules)
+		fprintf(f, " + %u controlled schedules (pct, random)", c->schedules);
 	fprintf(f, " per cell, %u worker%s, seed %" PRIu64 "\n", c->workers,
 		c->workers == 1 ? "" : "s", c->seed);
 	if (r->ntrials != r->total)
@@ -356,9 +405,16 @@ static int print_text(FILE *f, const struct modsim_matrix_result *r, unsigned in
 	if (!r->ntrials)
 		return 0;
 	fputs("cell: trials that found a violation / trials, the post's prediction (U unsafe,\n"
-	      "S safe), MATCH, MISMATCH (a violation where safe is predicted) or UNSEEN\n"
-	      "(predicted unsafe, not found in these trials)\n\n", f);
-	text_grid(f, r);
+	      "S safe), MATCH, MISMATCH (a violation where safe is predicted), UNSEEN\n"
+	      "(predicted unsafe, not found in these trials) or VOID (no trial exercised\n"
+	      "the hazard: no evidence either way)\n\n", f);
+	text_grid(f, r, cell_text);
+	fputc('\n', f);
+	fprintf(f, "confidence (95 %%) per %s (docs/matrix-confidence.md): a cell that found a\n"
+		"violation: detection rate [Wilson interval] /n; one that found none: the\n"
+		"violation probability is at most 3/n (the rule of three)\n\n",
+		c->schedules || c->sched != MODSIM_SCHED_OFF ? "controlled schedule" : "free trial");
+	text_grid(f, r, conf_text);
 	fputc('\n', f);
 	text_costs(f, r);
 	fputc('\n', f);
@@ -379,6 +435,23 @@ static void json_list(FILE *f, const char names[][MODSIM_MATRIX_NAME_MAX], unsig
 		modsim_matrix_json_str(f, names[i]);
 	}
 	fputc(']', f);
+}
+
+/* A cell's evidence size and what it bounds (schema in docs/matrix-confidence.md). */
+static void json_confidence(FILE *f, const struct modsim_matrix_cell *cell)
+{
+	struct modsim_matrix_confidence k;
+
+	modsim_matrix_confidence(cell, &k);
+	fprintf(f, ", \"free_trials\": %u, \"free_found\": %u, \"schedules\": %u, "
+		"\"schedules_found\": %u, \"confidence\": {\"per\": \"%s\", \"n\": %u, "
+		"\"k\": %u, ", cell->free_trials, cell->free_found, cell->schedules,
+		cell->sched_found, k.per ? k.per : "trial", k.n, k.k);
+	if (k.k)
+		fprintf(f, "\"rate\": %.6f, \"wilson95_lo\": %.6f, \"wilson95_hi\": %.6f}",
+			k.rate, k.lo, k.hi);
+	else
+		fprintf(f, "\"violation_p_max95\": %.6f}", k.bound);
 }
 
 static void json_cells(FILE *f, const struct modsim_matrix_result *r)
@@ -405,6 +478,12 @@ static void json_cells(FILE *f, const struct modsim_matrix_result *r)
 				cell->trials, cell->found, cell->violations,
 				cell->first_violation_p50_ns, modsim_matrix_predict_name(cell->predict),
 				observed_name(cell), modsim_matrix_verdict_name(cell->verdict));
+			json_confidence(f, cell);
+			fprintf(f, ", \"free_only\": %s", cell->free_only ? "true" : "false");
+			if (cell->void_reason[0]) {
+				fputs(", \"void_reason\": ", f);
+				modsim_matrix_json_str(f, cell->void_reason);
+			}
 			if (cell->replay) {
 				fputs(", \"replay\": ", f);
 				modsim_matrix_json_str(f, cell->replay);
@@ -425,12 +504,16 @@ static void json_costs(FILE *f, const struct modsim_matrix_result *r)
 		fputs("\"strategy\": ", f);
 		modsim_matrix_json_str(f, r->cfg.strategies[row]);
 		fprintf(f, ", \"trials\": %u, \"cycles\": %lu, \"ops\": %lu, \"failed_get\": %lu, "
-			"\"failed_get_per_mcall\": %.1f, \"unload_p50_ns\": %" PRIu64 ", "
+			"\"failed_get_per_mcall\": %.1f, \"calls_live\": %lu, "
+			"\"refused_live\": %lu, \"refused_transition\": %lu, "
+			"\"refused_live_per_mlive\": %.1f, \"refused_transition_per_mlive\": %.1f, "
+			"\"unload_p50_ns\": %" PRIu64 ", "
 			"\"unload_trials\": %u, \"world_stop_p99_ns\": %" PRIu64 ", "
-			"\"stop_trials\": %u, \"caller_ns_per_op\": %.1f}",
+			"\"stop_trials\": %u}",
 			k->trials, k->cycles, k->ops, k->failed_get, k->failed_get_per_mop,
-			k->unload_p50_ns, k->unload_trials, k->world_stop_p99_ns, k->stop_trials,
-			k->caller_ns_per_op);
+			k->calls_live, k->refused_live, k->refused_transition,
+			k->refused_live_per_mlive, k->refused_transition_per_mlive,
+			k->unload_p50_ns, k->unload_trials, k->world_stop_p99_ns, k->stop_trials);
 	}
 	fputs("\n  ],\n", f);
 }
@@ -443,14 +526,15 @@ static void print_json(FILE *f, const struct modsim_matrix_result *r)
 	json_list(f, c->strategies, c->nstrategies);
 	fputs(",\n    \"scenarios\": ", f);
 	json_list(f, c->scenarios, c->nscenarios);
+	fprintf(f, ",\n    \"schedules\": %u", c->schedules);
 	fprintf(f, ",\n    \"trials\": %u,\n    \"duration_ms\": %u,\n    \"workers\": %u,\n"
 		"    \"seed\": %" PRIu64 ",\n    \"shard\": \"%u/%u\"\n  },\n",
 		c->trials, c->duration_ms, c->workers, c->seed, c->shard_k, c->shard_n);
 	json_cells(f, r);
 	json_costs(f, r);
 	fprintf(f, "  \"summary\": {\"trials\": %zu, \"trials_in_matrix\": %lu, \"match\": %u, "
-		"\"mismatch\": %u, \"unseen\": %u}\n}\n", r->ntrials, r->total, r->match, r->mismatch,
-		r->unseen);
+		"\"mismatch\": %u, \"unseen\": %u, \"void\": %u, \"free_only\": %u}\n}\n",
+		r->ntrials, r->total, r->match, r->mismatch, r->unseen, r->void_cells, r->free_only);
 }
 
 /* ---- CSV: one row per cell, the strategy's costs repeated ---- */
@@ -476,24 +560,37 @@ static void print_csv(FILE *f, const struct modsim_matrix_result *r)
 
 	fputs("strategy,scenario,hazard,trials,found,violations,first_violation_p50_ns,predict,"
 	      "observed,verdict,failed_get_per_mcall,unload_p50_ns,world_stop_p99_ns,"
-	      "caller_ns_per_op\n", f);
+	      "refused_live_per_mlive,refused_transition_per_mlive,free_trials,free_found,"
+	      "schedules,schedules_found,conf_per,conf_n,conf_k,rate,wilson95_lo,wilson95_hi,"
+	      "violation_p_max95,void_reason\n", f);
 	for (unsigned int row = 0; row < c->nstrategies; row++) {
 		const struct modsim_matrix_cost *k = &r->cost[row];
 
 		for (unsigned int col = 0; col < c->nscenarios; col++) {
 			const struct modsim_matrix_cell *cell = cell_at(r, row, col);
+			struct modsim_matrix_confidence q;
 
+			modsim_matrix_confidence(cell, &q);
 			csv_word(f, c->strategies[row]);
 			fputc(',', f);
 			csv_word(f, c->scenarios[col]);
 			fputc(',', f);
 			csv_word(f, cell->trials ? cell->hazard : column_hazard(r, col));
-			fprintf(f, ",%u,%u,%lu,%" PRIu64 ",%s,%s,%s,%.1f,%" PRIu64 ",%" PRIu64 ",%.1f\n",
+			fprintf(f, ",%u,%u,%lu,%" PRIu64 ",%s,%s,%s,%.1f,%" PRIu64 ",%" PRIu64
+				",%.1f,%.1f,%u,%u,%u,%u,%s,%u,%u,",
 				cell->trials, cell->found, cell->violations,
 				cell->first_violation_p50_ns, modsim_matrix_predict_name(cell->predict),
 				observed_name(cell), modsim_matrix_verdict_name(cell->verdict),
 				k->failed_get_per_mop, k->unload_p50_ns, k->world_stop_p99_ns,
-				k->caller_ns_per_op);
+				k->refused_live_per_mlive, k->refused_transition_per_mlive,
+				cell->free_trials, cell->free_found, cell->schedules, cell->sched_found,
+				q.per ? q.per : "trial", q.n, q.k);
+			if (q.k)
+				fprintf(f, "%.6f,%.6f,%.6f,,", q.rate, q.lo, q.hi);
+			else
+				fprintf(f, ",,,%.6f,", q.bound);
+			csv_word(f, cell->void_reason);
+			fputc('\n', f);
 		}
 	}
 }

@@ -31,7 +31,10 @@ static char *replay_line(const struct modsim_matrix_result *r, unsigned int row,
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return NULL;
-	t = modsim_matrix_first_finder(r, c->strategies[row], c->scenarios[col]);
+	/* The trial whose token the cell replays, so the kind named is the token's. */
+	t = modsim_matrix_token_finder(r, c->strategies[row], c->scenarios[col]);
+	if (!t || !cell->replay || strcmp(cell->replay, t->token))
+		t = modsim_matrix_first_finder(r, c->strategies[row], c->scenarios[col]);
 	fprintf(f, "  %s x %s: %s: ", modsim_printable(c->strategies[row]),
 		modsim_printable(c->scenarios[col]), modsim_printable(t->first_kind));
 	if (cell->replay) {

@@ -109,8 +109,8 @@ static void plot_costs(FILE *f, const struct modsim_matrix_result *r)
 	fputs("$cost << EOD\n", f);
 	for (unsigned int row = 0; row < r->cfg.nstrategies; row++) {
 		const struct modsim_matrix_cost *k = &r->cost[row];
-		double v[4] = { k->failed_get_per_mop, k->unload_p50_ns / 1e3,
-				k->world_stop_p99_ns / 1e3, k->caller_ns_per_op };
+		double v[4] = { k->refused_live_per_mlive, k->unload_p50_ns / 1e3,
+				k->world_stop_p99_ns / 1e3, k->refused_transition_per_mlive };
 
 		fprintf(f, "%u\t", row);
 		modsim_gnuplot_field(f, r->cfg.strategies[row]);
@@ -122,10 +122,10 @@ static void plot_costs(FILE *f, const struct modsim_matrix_result *r)
 		fputc('\n', f);
 	}
 	fputs("EOD\n", f);
-	plot_cost(f, 0, 3, "failed gets per million calls", max[0]);
+	plot_cost(f, 0, 3, "refused while LIVE per million calls while LIVE", max[0]);
 	plot_cost(f, 1, 4, "unload latency p50 (us)", max[1]);
 	plot_cost(f, 2, 5, "world-stop pause p99 (us)", max[2]);
-	plot_cost(f, 3, 6, "caller ns/op (measured in the trials)", max[3]);
+	plot_cost(f, 3, 6, "refused while COMING/GOING per million calls while LIVE", max[3]);
 }
 
 /* The whole gnuplot script for @r, drawing into @png. */

@@ -505,6 +505,7 @@ static void print_json(FILE *f, bool pretty, const struct modsim_run_config *cfg
 		jw_str(&w, "token", res->hunt.token ? res->hunt.token : "");
 		jw_str(&w, "violation", res->hunt.kind >= 0 ? modsim_vkind_name(res->hunt.kind) : "");
 		jw_u64(&w, "seed", res->hunt.seed);
+		jw_str(&w, "policy", res->hunt.token ? modsim_sched_policy_name(res->hunt.policy) : "");
 		jw_close(&w);
 	}
 	jw_close(&w);

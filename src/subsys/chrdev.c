@@ -227,7 +227,7 @@ MODSIM_API int modsim_chrdev_open(struct modsim_kernel *k, const char *name,
 
 	modsim_point_hit(k, MODSIM_PT_CALL_AFTER_LOOKUP, owner);
 	if (!modsim_get(owner, cpu)) {
-		modsim_cpu_inc(&cpu->failed_get[MODSIM_SS_CHRDEV]);
+		modsim_call_refused(cpu, owner, MODSIM_SS_CHRDEV);
 		err = modsim_err(-ENODEV, "open %s: module %s refused the reference", name,
 				 owner->name);
 		goto free_file;

@@ -1,6 +1,7 @@
 /* Calls through exported symbols: symbol_get/put and modsim_symbol_call (the table itself: table/symbols.c). */
 #include <errno.h>
 
+#include "dispatch/callpath.h"
 #include "subsys/subsys.h"
 
 /*
@@ -82,7 +83,7 @@ MODSIM_API int modsim_symbol_call(struct modsim_kernel *k, const char *name, lon
 	}
 	modsim_point_hit(k, MODSIM_PT_CALL_AFTER_LOOKUP, owner);
 	if (!modsim_get(owner, cpu)) {
-		modsim_cpu_inc(&cpu->failed_get[MODSIM_SS_SYMBOL]);
+		modsim_call_refused(cpu, owner, MODSIM_SS_SYMBOL);
 		err = modsim_err(-ENODEV, "symbol_call %s: %s refused the reference (%s)", name,
 				 owner->name,
 				 modsim_state_name(atomic_load(&owner->state)));
@@ -92,7 +93,7 @@ MODSIM_API int modsim_symbol_call(struct modsim_kernel *k, const char *name, lon
 	err = symbol_guarded_call(owner, (long (*)(long))addr, arg, &r);
 	modsim_point_hit(k, MODSIM_PT_CALL_BEFORE_EXIT, owner);
 	modsim_put(owner, cpu);
-	modsim_cpu_inc(&cpu->ops[MODSIM_SS_SYMBOL]);
+	modsim_call_made(cpu, owner, MODSIM_SS_SYMBOL);
 	if (err) {
 		modsim_cpu_inc(&cpu->faulted[MODSIM_SS_SYMBOL]);
 		err = modsim_err(err, "symbol_call %s: call into %s faulted", name, owner->name);

@@ -138,5 +138,21 @@ grep -q '^RSS preset none skipped' "$tmp/out" || fail "--rss-cycles: none not sk
 grep -q '^RSS preset nounload skipped: it refuses to unload' "$tmp/out" ||
 	fail "--rss-cycles: nounload not skipped"
 
+# The bench module implements every hook a preset relies on: under self and
+# self-restart (stop, restart), unloads raced by
+# callers show no violation (before the module had a stop hook: use_after_unload=18).
+"$bench" --strategies self,self-restart,rcu --threads 2 --loops 1000 --runs 2 --unloads 40 \
+	--cycles 0 --quiet >"$tmp/self.out" 2>"$tmp/self.err"
+status=$?
+[ "$status" -eq 0 ] || fail "unloads under self: exit $status: $(cat "$tmp/self.err")"
+for p in self self-restart rcu; do
+	line=$(grep "^UNLOAD preset=$p threads=2 " "$tmp/self.out")
+	[ -n "$line" ] || fail "no UNLOAD line for $p"
+	case $line in
+	*" use_after_unload=0 call_after_exit=0 "*" result=ok") ;;
+	*) fail "unloads under $p saw a violation or failed: $line" ;;
+	esac
+done
+
 [ "$failures" -eq 0 ] || exit 1
 echo "bench: all checks passed"

@@ -143,7 +143,7 @@ status=$?
 [ "$status" -eq 0 ] || fail "run --replay TOKEN --scenario ./one.ini: exit $status: $(cat err)"
 
 # merge searches replays by running trials: never of a strategy .so or scenario file its input names.
-timeout 120 "$modsim" matrix --strategies none --scenarios unload-race --trials 1 --duration 0.05 \
+timeout 120 "$modsim" matrix --strategies none --scenarios unload-race --trials 1 --schedules 0 --duration 0.05 \
 	--workers 1 --jsonl >m0.jsonl 2>err || fail "matrix --jsonl: $(cat err)"
 sed "s|\"strategy\":\"none\"|\"strategy\":\"$so\"|" m0.jsonl >so.jsonl
 MODSIM_CTOR_MARK=$tmp/PWNED timeout 60 "$modsim" merge so.jsonl >out 2>err

@@ -77,20 +77,22 @@ grep -qx "stopworld init-sleep S unsafe" "$tmp/plan.out" || fail "--plan: stopwo
 grep -qx "stopworld mixed mixed unsafe" "$tmp/plan.out" || fail "--plan: stopworld x mixed"
 
 tiny=(--strategies nounload,try --scenarios unload-race,long-session --trials 2 --duration 0.02
-      --workers 1 --seed 7)
+      --workers 1 --seed 7 --schedules 2)
 
 # The table, with no progress line when stderr is not a terminal.
 run text 0 matrix "${tiny[@]}" --check
-expect_in "$tmp/text.out" "modsim matrix: 2 strategies x 2 scenarios, 2 trials of 0.02 s per cell, 1 worker, seed 7" "the table"
+expect_in "$tmp/text.out" "modsim matrix: 2 strategies x 2 scenarios, 2 trials of 0.02 s + 2 controlled schedules (pct, random) per cell, 1 worker, seed 7" "the table"
 expect_in "$tmp/text.out" "4 cells: 4 MATCH, 0 MISMATCH" "the table"
-expect_in "$tmp/text.out" "failed/Mcall" "the cost columns"
-expect_in "$tmp/text.out" "caller ns/op*" "the cost columns"
-expect_in "$tmp/text.out" "repeat: modsim matrix --strategies nounload,try --scenarios unload-race,long-session --trials 2 --duration 0.02 --workers 1 --seed 7" "the table"
-grep -qE '^try +0/2 S MATCH +0/2 S MATCH$' "$tmp/text.out" || fail "no try row: $(cat "$tmp/text.out")"
+expect_in "$tmp/text.out" "refused LIVE*" "the cost columns"
+expect_in "$tmp/text.out" "refused C/G*" "the cost columns"
+expect_in "$tmp/text.out" "confidence (95 %) per controlled schedule" "the confidence grid"
+expect_in "$tmp/text.out" "repeat: modsim matrix --strategies nounload,try --scenarios unload-race,long-session --trials 2 --duration 0.02 --workers 1 --seed 7 --schedules 2" "the table"
+grep -qE '^try +0/4 S MATCH +0/4 S MATCH$' "$tmp/text.out" || fail "no try row: $(cat "$tmp/text.out")"
 [ -s "$tmp/text.err" ] && fail "progress or errors on a stderr that is not a terminal: $(cat "$tmp/text.err")"
 
 run json 0 matrix "${tiny[@]}" --json
-expect_in "$tmp/json.out" '"schema": "modsim-matrix/1"' "--json"
+expect_in "$tmp/json.out" '"schema": "modsim-matrix/2"' "--json"
+expect_in "$tmp/json.out" '"violation_p_max95": 1.000000' "--json confidence (3/2, capped)"
 [ "$(grep -c '"verdict": "MATCH"' "$tmp/json.out")" -eq 4 ] || fail "--json: want 4 MATCH cells"
 if command -v jq >/dev/null; then
 	jq -e '.cells | length == 4' "$tmp/json.out" >/dev/null || fail "--json is not the JSON of 4 cells"
@@ -99,29 +101,34 @@ fi
 run csv 0 matrix "${tiny[@]}" --csv
 [ "$(wc -l <"$tmp/csv.out")" -eq 5 ] || fail "--csv: want a header and 4 rows: $(cat "$tmp/csv.out")"
 head -1 "$tmp/csv.out" | grep -q '^strategy,scenario,hazard,trials,found,violations,' || fail "--csv header"
-grep -q '^nounload,long-session,A+L,2,0,0,0,safe,safe,MATCH,' "$tmp/csv.out" || fail "--csv row: $(cat "$tmp/csv.out")"
+grep -q '^nounload,long-session,A+L,4,0,0,0,safe,safe,MATCH,' "$tmp/csv.out" || fail "--csv row: $(cat "$tmp/csv.out")"
 
 run jsonl 0 matrix "${tiny[@]}" --jsonl
-[ "$(wc -l <"$tmp/jsonl.out")" -eq 8 ] || fail "--jsonl: want 8 trial lines"
-[ "$(grep -c '^{"schema":"modsim-matrix-trial/2",' "$tmp/jsonl.out")" -eq 8 ] || fail "--jsonl: lines of another schema"
+[ "$(wc -l <"$tmp/jsonl.out")" -eq 16 ] || fail "--jsonl: want 16 trial lines"
+[ "$(grep -c '^{"schema":"modsim-matrix-trial/3",' "$tmp/jsonl.out")" -eq 16 ] || fail "--jsonl: lines of another schema"
 run merged 0 merge --check "$tmp/jsonl.out"
 expect_in "$tmp/merged.out" "4 cells: 4 MATCH, 0 MISMATCH" "merge of the trial lines"
 expect_in "$tmp/merged.out" "repeat: modsim matrix --strategies nounload,try" "merge of the trial lines"
 
 # A bad line is named by file and line; exit 1.
-{ head -3 "$tmp/jsonl.out"; echo '{"schema":"modsim-matrix-trial/2"'; } >"$tmp/bad.jsonl"
+{ head -3 "$tmp/jsonl.out"; echo '{"schema":"modsim-matrix-trial/3"'; } >"$tmp/bad.jsonl"
 run bad 1 merge "$tmp/bad.jsonl"
 expect_in "$tmp/bad.err" "$tmp/bad.jsonl:4: " "merge of a bad line"
 
-# --check and --check-strict: a certain UNSEEN (nobody calls, so the unsafe
-# cell finds nothing).  Not finding is no contradiction (--check passes);
-# --check-strict also asks for detection.
-nocall=(--strategies none --scenarios unload-race --trials 1 --duration 0.02 --workers 0)
+# --check: a certain VOID (nobody calls, so the cell has no evidence either
+# way); --check fails on it.
+nocall=(--strategies none --scenarios unload-race --trials 1 --duration 0.02 --workers 0 --schedules 2)
 run nocheck 0 matrix "${nocall[@]}"
-expect_in "$tmp/nocheck.out" "0/1 U UNSEEN" "the no-caller matrix"
-expect_in "$tmp/nocheck.out" "UNSEEN none x unload-race (hazard A+L): predicted unsafe, no violation in 1 trial" "the no-caller matrix"
-run check 0 matrix "${nocall[@]}" --check
-run checkstrict 3 matrix "${nocall[@]}" --check-strict
+expect_in "$tmp/nocheck.out" "0/3 U VOID" "the no-caller matrix"
+expect_in "$tmp/nocheck.out" "VOID none x unload-race (hazard A+L): 3 trials, no evidence: no call into module code while an unload was under way" "the no-caller matrix"
+run check 3 matrix "${nocall[@]}" --check
+
+# A scenario whose module cannot load: its cell is VOID, naming the loader's reason; exit 1.
+printf '[scenario]\nname = bogus\nhazard = A\n[module]\nname = selfcount\nparams = bogus=1\n[workers]\nhook = 1\n' >"$tmp/bogus.ini"
+run bogus 1 matrix --strategies try --scenarios "$tmp/bogus.ini" --trials 1 --duration 0.02 --schedules 1
+expect_in "$tmp/bogus.out" "0/2 S VOID" "a module that cannot load"
+expect_in "$tmp/bogus.out" "unknown parameter 'bogus'" "a module that cannot load"
+expect_in "$tmp/bogus.err" "cannot load at all" "a module that cannot load"
 
 # --plot: a PNG when gnuplot is there; a clear error when it is not.
 if command -v gnuplot >/dev/null; then
@@ -139,15 +146,15 @@ expect_in "$tmp/nognu.out" "4 cells: 4 MATCH" "the table printed before the fail
 # The progress line goes to a terminal (script(1) gives stderr one).
 if command -v script >/dev/null; then
 	script -qec "'$modsim' matrix ${tiny[*]} >/dev/null" /dev/null >"$tmp/tty.out" 2>&1 </dev/null
-	expect_in "$tmp/tty.out" "matrix: 8/8 trials" "the progress line on a terminal"
+	expect_in "$tmp/tty.out" "matrix: 16/16 trials" "the progress line on a terminal"
 	expect_in "$tmp/tty.out" "left" "the progress line on a terminal"
 fi
 
 # No command: the quick matrix (here under one preset, so it is quick).
 run quick 0 --strategy try --seed 3
-expect_in "$tmp/quick.out" "modsim matrix: 1 strategy x 8 scenarios, 1 trial of 0.3 s per cell, 2 workers, seed 3" "modsim --strategy try"
+expect_in "$tmp/quick.out" "modsim matrix: 1 strategy x 8 scenarios, 1 trial of 0.3 s + 32 controlled schedules (pct, random) per cell, 2 workers, seed 3" "modsim --strategy try"
 expect_in "$tmp/quick.out" "8 cells: 8 MATCH, 0 MISMATCH" "modsim --strategy try"
-expect_in "$tmp/quick.out" "repeat: modsim matrix --strategies try --trials 1 --duration 0.3 --workers 2 --seed 3" "modsim --strategy try"
+expect_in "$tmp/quick.out" "repeat: modsim matrix --strategies try --trials 1 --duration 0.3 --workers 2 --seed 3 --schedules 32" "modsim --strategy try"
 
 if [ "$failures" -ne 0 ]; then
 	echo "$failures failure(s)" >&2

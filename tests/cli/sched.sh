@@ -63,7 +63,7 @@ usage shrink not-a-token
 usage shrink ms1.x --max-runs 0
 usage matrix --sched replay
 usage matrix --sched pct --duration 1
-usage matrix --depth 2
+usage matrix --schedules 0 --depth 2
 
 # A pct schedule of none x unload-race ends on the violation, attributed, with its replay line.
 cmd 0 run "${cell[@]}" --sched pct --seed 1

@@ -26,7 +26,7 @@ if ! command -v parallel >/dev/null; then
 fi
 
 args=(--strategies nounload,try --scenarios unload-race,long-session,put-return --trials 3
-      --duration 0.03 --workers 1 --seed 11)
+      --duration 0.03 --workers 1 --seed 11 --schedules 2)
 
 # The unsharded run, as trial lines and as its table.
 "$modsim" matrix "${args[@]}" --jsonl >"$tmp/single.jsonl" 2>"$tmp/single.err" ||
@@ -39,10 +39,10 @@ parallel --will-cite -j2 "'$modsim'" matrix "${args[@]}" --shard {}/4 --jsonl '>
 n=0
 for k in 1 2 3 4; do
 	lines=$(wc -l <"$tmp/shard$k.jsonl")
-	[ "$lines" -ge 4 ] && [ "$lines" -le 5 ] || fail "shard $k has $lines trials, want 4 or 5 of 18"
+	[ "$lines" -ge 7 ] && [ "$lines" -le 8 ] || fail "shard $k has $lines trials, want 7 or 8 of 30"
 	n=$((n + lines))
 done
-[ "$n" -eq 18 ] || fail "the shards hold $n trials, want 18"
+[ "$n" -eq 30 ] || fail "the shards hold $n trials, want 30"
 
 # The same trials: cell, trial number and seed, each exactly once.
 keys() {
@@ -50,10 +50,10 @@ keys() {
 }
 keys "$tmp/single.jsonl" >"$tmp/single.keys"
 keys "$tmp"/shard?.jsonl >"$tmp/shards.keys"
-[ "$(wc -l <"$tmp/single.keys")" -eq 18 ] || fail "the unsharded run has $(wc -l <"$tmp/single.keys") trials, want 18"
+[ "$(wc -l <"$tmp/single.keys")" -eq 30 ] || fail "the unsharded run has $(wc -l <"$tmp/single.keys") trials, want 30"
 cmp -s "$tmp/single.keys" "$tmp/shards.keys" ||
 	fail "the shards ran other trials than the unsharded run: $(diff "$tmp/single.keys" "$tmp/shards.keys")"
-[ "$(sort -u "$tmp/shards.keys" | wc -l)" -eq 18 ] || fail "a trial ran in two shards"
+[ "$(sort -u "$tmp/shards.keys" | wc -l)" -eq 30 ] || fail "a trial ran in two shards"
 
 for fmt in text json csv; do
 	opt=()

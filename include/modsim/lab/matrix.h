@@ -33,6 +33,10 @@ extern "C" {
  *               slices of the trials; 1/1 runs them all
  * @sched/@depth/@steps: each trial a controlled schedule (modsim run
  *               --sched); MODSIM_SCHED_OFF: free running for @duration_ms
+ * @schedules:   with @sched MODSIM_SCHED_OFF: besides the @trials free
+ *               trials, this many controlled schedules per cell (pct and
+ *               random by turns, seeded like trials @trials, @trials + 1,
+ *               ...), the verdict's deterministic evidence; 0: none
  */
 struct modsim_matrix_config {
 	char strategies[MODSIM_MATRIX_MAX][MODSIM_MATRIX_NAME_MAX];
@@ -47,6 +51,7 @@ struct modsim_matrix_config {
 	enum modsim_sched_policy sched;
 	unsigned int depth;
 	uint32_t steps;
+	unsigned int schedules;
 };
 
 /** What the post predicts for a cell. */
@@ -63,6 +68,8 @@ enum modsim_matrix_verdict {
 	MODSIM_VERDICT_MISMATCH, /* predicted safe, and a trial found a violation: a contradiction */
 	MODSIM_VERDICT_UNSEEN,   /* predicted unsafe, no trial found one: a detection limit of
 				  * these trials, not evidence against the prediction */
+	MODSIM_VERDICT_VOID,     /* no trial found a violation, and none exercised the
+				  * hazard: no evidence either way (cell->void_reason) */
 };
 
 /**
@@ -82,6 +89,17 @@ enum modsim_matrix_verdict {
  * @sched_steps: the steps a controlled trial took
  * @token:       a controlled trial that found a violation: the token that
  *               replays it ("" otherwise, or when it would not fit)
+ * @schedules:   the matrix's controlled schedules per cell besides @trials
+ *               (this trial is one of them when @trial >= @trials)
+ * Evidence that the trial exercised its hazard (the VOID check):
+ * @loads/@init_failures: successful loads, inits that ran and failed
+ * @unload_overlapped: unloads during which a call was made or refused
+ * @init_fail_overlapped: failed inits during which a caller ran
+ * @timer_calls: timer callbacks made or refused
+ * @load_error:  the module could not load at all: the loader's reason
+ * Costs (item: refused gets split by the module's state):
+ * @refused_live: gets refused while the module was LIVE (spurious)
+ * @ops_unlive:  calls made while the module was not LIVE (COMING, GOING)
  */
 struct modsim_matrix_trial {
 	unsigned int strategy_index, scenario_index, trial;
@@ -109,6 +127,10 @@ struct modsim_matrix_trial {
 	unsigned int depth;
 	uint32_t steps, sched_steps;
 	char token[MODSIM_MATRIX_TOKEN_MAX];
+	unsigned int schedules;
+	unsigned long loads, init_failures, unload_overlapped, init_fail_overlapped, timer_calls;
+	unsigned long refused_live, ops_unlive;
+	char load_error[256];
 };
 
 /**
@@ -121,9 +143,18 @@ struct modsim_matrix_trial {
  * @replay:     a token that replays a violation of the cell: its first
  *              finder's, when the trials were controlled, else one
  *              modsim_matrix_hunt() found (malloc'ed; NULL when none)
+ * @free_trials/@free_found: of @trials/@found, those that ran free
+ * @schedules/@sched_found:  of @trials/@found, the controlled schedules
+ * @void_reason: for a VOID cell, what no trial showed
+ * @free_only:  the cell has schedules, none found a violation, and a free
+ *              trial did: reported beside the verdict, which is the
+ *              schedules' (docs/matrix-confidence.md)
  */
 struct modsim_matrix_cell {
 	unsigned int trials, found;
+	unsigned int free_trials, free_found, schedules, sched_found;
+	char void_reason[320];
+	bool free_only;
 	unsigned long violations;
 	uint64_t first_violation_p50_ns;
 	char hazard[16];
@@ -140,18 +171,25 @@ struct modsim_matrix_cell {
  * @unload_p50_ns:      median over the trials that unloaded of their unload p50
  * @world_stop_p99_ns:  median over the trials whose world stopped of their p99
  * @unload_trials/@stop_trials: how many trials those medians are over
- * @caller_ns_per_op:   caller overhead as measured in the trials: worker time
- *                      (workers x trial time) per call attempted; includes the
- *                      amplifier's delays and contention with the loader
+ * @refused_live/@refused_transition: failed gets refused while the module
+ *                      was LIVE (spurious: "a source of random subsystem
+ *                      failure") / while it was COMING or GOING (the
+ *                      protocol working)
+ * @calls_live:         calls attempted while the module was LIVE: made
+ *                      while LIVE plus refused while LIVE
+ * @refused_live_per_mlive/@refused_transition_per_mlive: per million
+ *                      @calls_live
+ * Costs are over the free-running trials (a controlled schedule's time and
+ * call counts are the scheduler's); a strategy with none uses them all.
  */
 struct modsim_matrix_cost {
 	unsigned int trials;
 	unsigned long cycles, ops, failed_get;
-	uint64_t worker_ns;
 	double failed_get_per_mop;
 	uint64_t unload_p50_ns, world_stop_p99_ns;
 	unsigned int unload_trials, stop_trials;
-	double caller_ns_per_op;
+	unsigned long refused_live, refused_transition, calls_live;
+	double refused_live_per_mlive, refused_transition_per_mlive;
 };
 
 /**
@@ -162,7 +200,9 @@ struct modsim_matrix_cost {
  * @trial:    the trials, @ntrials of them, in matrix order after tabulating
  * @cell:     [row * cfg.nscenarios + column], after modsim_matrix_tabulate()
  * @cost:     [row]
- * @match/@mismatch/@unseen: cells of each verdict
+ * @match/@mismatch/@unseen/@void_cells: cells of each verdict
+ * @unloadable: cells whose module could not load at all (VOID too)
+ * @free_only:  cells where only the free trials found a violation
  */
 struct modsim_matrix_result {
 	struct modsim_matrix_config cfg;
@@ -171,7 +211,7 @@ struct modsim_matrix_result {
 	size_t ntrials, cap;
 	struct modsim_matrix_cell *cell;
 	struct modsim_matrix_cost *cost;
-	unsigned int match, mismatch, unseen;
+	unsigned int match, mismatch, unseen, void_cells, unloadable, free_only;
 };
 
 /**
@@ -327,8 +367,33 @@ MODSIM_API int modsim_matrix_print_fit(FILE *f, const struct modsim_matrix_resul
 /** modsim_matrix_predict_name - "safe", "unsafe", "unknown". */
 MODSIM_API const char *modsim_matrix_predict_name(enum modsim_matrix_predict p);
 
-/** modsim_matrix_verdict_name - "MATCH", "MISMATCH", "UNSEEN", "-". */
+/** modsim_matrix_verdict_name - "MATCH", "MISMATCH", "UNSEEN", "VOID", "-". */
 MODSIM_API const char *modsim_matrix_verdict_name(enum modsim_matrix_verdict v);
+
+/**
+ * struct modsim_matrix_confidence - what a cell's evidence bounds (95 %).
+ * @n:       the trials the figure is over: the controlled schedules when the
+ *           cell has any (the verdict's deterministic evidence), else its
+ *           free trials
+ * @k:       of them, those that found a violation
+ * @rate/@lo/@hi: for a cell that found one (@k > 0): the detection rate
+ *           k/n and its Wilson score interval
+ * @bound:   for a cell that found none: the rule of three, 3/n, the upper
+ *           bound on the per-trial (per-schedule) violation probability
+ * @per:     "schedule" or "trial"
+ */
+struct modsim_matrix_confidence {
+	unsigned int n, k;
+	double rate, lo, hi, bound;
+	const char *per;
+};
+
+/** modsim_matrix_confidence - @cell's confidence figures (zeros for a cell without trials). */
+MODSIM_API void modsim_matrix_confidence(const struct modsim_matrix_cell *cell,
+					 struct modsim_matrix_confidence *out);
+
+/** modsim_wilson - the 95 % Wilson score interval of @k successes in @n trials. */
+MODSIM_API void modsim_wilson(unsigned int k, unsigned int n, double *lo, double *hi);
 
 /**
  * modsim_matrix_plot - draw @r with gnuplot into the PNG @path: the matrix

@@ -48,6 +48,9 @@ struct modsim_amplify {
  * @pct_k:     PCT's k: its change points are drawn among the first @pct_k
  *             decisions (0: 100, about the length of a default trial)
  * @choices:   for replay: @nchoices non-default decisions (not owned)
+ * @scenario_hash: a replay's check: when not 0, @scenario must be a file
+ *             whose bytes hash to it (modsim_scenario_hash()), or the trial
+ *             is refused with -ESTALE
  * @sched_log: keep every step in the result (the determinism check)
  * @sched_trace: keep the events in the result (trace files)
  */
@@ -67,6 +70,7 @@ struct modsim_run_config {
 	uint32_t pct_k;
 	const struct modsim_sched_choice *choices;
 	uint32_t nchoices;
+	uint64_t scenario_hash;
 	bool sched_log, sched_trace;
 };
 
@@ -114,9 +118,15 @@ struct modsim_hunt {
  *                    controlled schedule that replays one (modsim run fills
  *                    it with modsim_sched_hunt(); modsim_run() does not)
  *
+ * @unloadable:       modsim_run() failed because a module of the scenario
+ *                    could not load at all (the loader refused it before
+ *                    its init ever ran: a missing .so, a bad parameter);
+ *                    modsim_last_error() names it and the loader's reason
+ *
  * modsim_run_result_free() frees what @sched and @hunt own.
  */
 struct modsim_run_result {
+	bool unloadable;
 	struct modsim_stats stats;
 	unsigned long cycles;
 	uint64_t elapsed_ns;
@@ -130,8 +140,9 @@ MODSIM_API void modsim_run_result_free(struct modsim_run_result *res);
 
 /**
  * modsim_run_schedule - the schedule @cfg ran, as modsim_schedule_encode()
- * takes it: @cfg's strategy, scenario, workers and seed, with @res's policy,
- * depth, budget, choices and ending violation.  The choices are @res's: do
+ * takes it: @cfg's strategy, scenario, workers, seed and cycles, the
+ * scenario file's hash, with @res's policy, depth, budget, choices and
+ * ending violation.  The choices are @res's: do
  * not free @out.
  */
 MODSIM_API void modsim_run_schedule(const struct modsim_run_config *cfg,
@@ -139,9 +150,16 @@ MODSIM_API void modsim_run_schedule(const struct modsim_run_config *cfg,
 				    struct modsim_schedule *out);
 
 /**
+ * modsim_scenario_hash - what a token keeps of scenario @scenario: 0 for a
+ * built-in scenario, else FNV-1a (64 bit) of the file's bytes (never 0).
+ * Return: 0, or a negative errno when the file cannot be read.
+ */
+MODSIM_API int modsim_scenario_hash(const char *scenario, uint64_t *out);
+
+/**
  * modsim_run_config_replay - @cfg set up to replay @s (as decoded from a
- * token): strategy, scenario, workers, seed, depth, steps and choices
- * (which stay @s's).  Other fields keep their values.
+ * token): strategy, scenario, workers, seed, cycles, depth, steps, the
+ * scenario hash to check and choices (which stay @s's).  Other fields keep their values.
  */
 MODSIM_API void modsim_run_config_replay(struct modsim_run_config *cfg,
 					 const struct modsim_schedule *s);

@@ -70,6 +70,10 @@ struct modsim_sched_choice {
  * @steps:   the step budget the trial had
  * @expect:  the violation it ended on (a vkind), or -1 when none
  * @expect_step: the step at which that violation was seen
+ * @cycles:  the load/unload cycles the loader ran (0: the default, 3)
+ * @scenario_hash: when @scenario is a file, FNV-1a (64 bit) of its bytes
+ *           (modsim_scenario_hash()); 0 for a built-in scenario.  A replay
+ *           refuses a file whose bytes changed
  * @choices: @nchoices non-default decisions, ascending by decision; owned
  *           by the schedule (modsim_schedule_free())
  */
@@ -83,6 +87,8 @@ struct modsim_schedule {
 	uint32_t steps;
 	int expect;
 	uint32_t expect_step;
+	unsigned long cycles;
+	uint64_t scenario_hash;
 	struct modsim_sched_choice *choices;
 	uint32_t nchoices;
 };
