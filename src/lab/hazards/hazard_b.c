@@ -11,6 +11,30 @@ static int hz_act_load(struct hz_actor *a)
 	return modsim_load(a->run->k, a->run->module, a->arg ? 2 : 1, params, NULL);
 }
 
+
+/*
+ * The failing init parked between its registrations goes on until it is
+ * done or would wait (unload.wait: a preset that waits before freeing a
+ * failed module, or an unregister that synchronises).
+ * Return: 0, or non-zero when the run is over (r->err says why).
+ */
+static int hz_b_init_goes_on(struct hz_run *r, struct hz_actor *u)
+{
+	enum hz_seen seen;
+
+	if (hz_trap(r, MODSIM_PT_UNLOAD_WAIT))
+		return -1;
+	hz_release(r, MODSIM_PT_INIT_BETWEEN_REGS);
+	seen = hz_wait_either(r, MODSIM_PT_UNLOAD_WAIT, u);
+	if (seen == HZ_TIMEOUT) {
+		hz_trouble(r, -ETIMEDOUT, "B: the loader neither finished nor reached unload.wait within %u ms",
+			   HZ_WAIT_MS);
+		return -1;
+	}
+	r->out->waited |= seen == HZ_PARKED;
+	return 0;
+}
+
 /*
  * Path one, a hook (a short call).  U loads halfinit fail_at=2 (init
  * inline) and parks between its two registrations, or finishes without
@@ -48,16 +72,8 @@ static int hz_run_b_hook(struct hz_run *r)
 	r->out->found |= seen == HZ_PARKED;
 	r->out->held |= seen == HZ_HELD;
 
-	if (hz_trap(r, MODSIM_PT_UNLOAD_WAIT))
+	if (hz_b_init_goes_on(r, &u))
 		goto finish;
-	hz_release(r, MODSIM_PT_INIT_BETWEEN_REGS);
-	seen = hz_wait_either(r, MODSIM_PT_UNLOAD_WAIT, &u);
-	if (seen == HZ_TIMEOUT) {
-		hz_trouble(r, -ETIMEDOUT, "B: the loader neither finished nor reached unload.wait within %u ms",
-			   HZ_WAIT_MS);
-		goto finish;
-	}
-	r->out->waited |= seen == HZ_PARKED;
 
 	/* A caller held by the stopped world went on when the world restarted:
 	 * it finds a (and parks after the lookup) if a was still registered. */
@@ -130,16 +146,8 @@ static int hz_run_b_chrdev(struct hz_run *r)
 	}
 	r->out->held |= seen == HZ_HELD;
 
-	if (hz_trap(r, MODSIM_PT_UNLOAD_WAIT))
+	if (hz_b_init_goes_on(r, &u))
 		goto finish;
-	hz_release(r, MODSIM_PT_INIT_BETWEEN_REGS);
-	seen = hz_wait_either(r, MODSIM_PT_UNLOAD_WAIT, &u);
-	if (seen == HZ_TIMEOUT) {
-		hz_trouble(r, -ETIMEDOUT, "B: the loader neither finished nor reached unload.wait within %u ms",
-			   HZ_WAIT_MS);
-		goto finish;
-	}
-	r->out->waited |= seen == HZ_PARKED;
 
 	/* An opener held by the stopped world went on when it restarted. */
 	if (hz_wait_either(r, -1, &o) == HZ_TIMEOUT) {
