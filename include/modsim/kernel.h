@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <modsim/compiler.h>
+#include <modsim/trap.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -8,6 +8,7 @@
 
 #include <modsim/compiler.h>
 #include <modsim/point.h>
+#include <modsim/trap.h>
 #include <modsim/lab/sched.h>
 #include <modsim/stats.h>
 
