@@ -5,6 +5,7 @@
 # Every refusal is one line on stderr and a non-zero status; nothing a file
 # or a token holds runs as code (no file PWNED appears), and nothing hangs
 # (each command runs under `timeout`).
+# LABELS: faults, freerun
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -6,6 +6,7 @@
 # (quoted for a shell when it needs it), and the line runs as printed; on
 # PATH they say `modsim`.  With COLUMNS set (or on a terminal), no replay
 # line is wider, and every full line is in the file the table names.
+# LABELS: faults, freerun
 set -u
 
 modsim=$1

@@ -5,6 +5,7 @@
 # Needs tmux (tools/install-deps installs it): without it this test FAILS,
 # it does not skip.  Each step waits for the screen to show what it expects
 # (polling the pane, at most 20 s), never for a fixed time.
+# LABELS: faults, freerun
 set -u
 
 modsim=$1
