@@ -12,6 +12,25 @@ static int hz_act_load(struct hz_actor *a)
 }
 
 
+
+/*
+ * U loads halfinit (@arg: chrdev=1 too, or NULL) and parks between its two
+ * registrations, or finishes without getting there.
+ * Return: 0, or non-zero when the run is over (r->err says why).
+ */
+static int hz_b_init_parks(struct hz_run *r, struct hz_actor *u, char *arg)
+{
+	if (hz_trap(r, MODSIM_PT_INIT_BETWEEN_REGS) ||
+	    hz_start(r, u, "loader", hz_act_load, arg))
+		return -1;
+	if (hz_wait_either(r, MODSIM_PT_INIT_BETWEEN_REGS, u) == HZ_TIMEOUT) {
+		hz_trouble(r, -ETIMEDOUT, "B: the loader neither reached init.between_regs nor finished within %u ms",
+			   HZ_WAIT_MS);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * The failing init parked between its registrations goes on until it is
  * done or would wait (unload.wait: a preset that waits before freeing a
@@ -50,15 +69,8 @@ static int hz_run_b_hook(struct hz_run *r)
 	struct hz_actor *const all[] = { &c, &u };
 	enum hz_seen seen;
 
-	if (hz_trap(r, MODSIM_PT_INIT_BETWEEN_REGS) ||
-	    hz_start(r, &u, "loader", hz_act_load, NULL))
+	if (hz_b_init_parks(r, &u, NULL))
 		goto finish;
-	seen = hz_wait_either(r, MODSIM_PT_INIT_BETWEEN_REGS, &u);
-	if (seen == HZ_TIMEOUT) {
-		hz_trouble(r, -ETIMEDOUT, "B: the loader neither reached init.between_regs nor finished within %u ms",
-			   HZ_WAIT_MS);
-		goto finish;
-	}
 
 	if (hz_trap(r, MODSIM_PT_CALL_AFTER_LOOKUP) ||
 	    hz_start(r, &c, "caller", hz_act_hook_run, NULL))
@@ -127,15 +139,8 @@ static int hz_run_b_chrdev(struct hz_run *r)
 	struct hz_b_file bf = { 0 };
 	enum hz_seen seen;
 
-	if (hz_trap(r, MODSIM_PT_INIT_BETWEEN_REGS) ||
-	    hz_start(r, &u, "loader", hz_act_load, chrdev_1))
+	if (hz_b_init_parks(r, &u, chrdev_1))
 		goto finish;
-	seen = hz_wait_either(r, MODSIM_PT_INIT_BETWEEN_REGS, &u);
-	if (seen == HZ_TIMEOUT) {
-		hz_trouble(r, -ETIMEDOUT, "B: the loader neither reached init.between_regs nor finished within %u ms",
-			   HZ_WAIT_MS);
-		goto finish;
-	}
 
 	if (hz_start(r, &o, "opener", hz_act_open, &bf))
 		goto finish;
